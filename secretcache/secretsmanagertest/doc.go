@@ -1,0 +1,57 @@
+// Package secretsmanagertest provides an in-process AWS Secrets Manager for
+// tests, shaped like net/http/httptest: NewServer starts it on a loopback
+// address, Client returns a real *secretsmanager.Client from
+// aws-sdk-go-v2 pointed at it, and Close shuts it down.
+//
+// The server speaks the AWS JSON 1.1 protocol the SDK uses, so code under
+// test runs unchanged: requests go through the SDK's serializers, and
+// errors come back as the SDK's own types (*types.ResourceNotFoundException
+// and so on), reachable with errors.As.
+//
+//	srv := secretsmanagertest.NewServer()
+//	defer srv.Close()
+//	if _, err := srv.CreateSecret("prod/app/db", `{"password":"hunter2"}`); err != nil {
+//		t.Fatal(err)
+//	}
+//	out, err := srv.Client().GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{
+//		SecretId: aws.String("prod/app/db"),
+//	})
+//
+// # Operations
+//
+// CreateSecret, GetSecretValue, BatchGetSecretValue, DescribeSecret,
+// PutSecretValue, UpdateSecretVersionStage, ListSecretVersionIds,
+// DeleteSecret, RestoreSecret and RotateSecret. Any other operation fails
+// with UnknownOperationException. Secrets are found by name, full ARN
+// (arn:aws:secretsmanager:us-east-1:123456789012:secret:NAME-xxxxxx) or
+// partial ARN (the full ARN without "-xxxxxx"). Staging labels follow the
+// service's rules: AWSCURRENT is on exactly one version of a secret with a
+// value, a label is on at most one version, moving AWSCURRENT moves
+// AWSPREVIOUS to the version that had it, and versions left without a
+// label are deprecated (kept, but listed only with IncludeDeprecated).
+// A ClientRequestToken is the ID of the version it creates, which makes
+// retried writes idempotent. Scheduled deletions never complete; use
+// ForceDeleteWithoutRecovery to free a name.
+//
+// # Test controls
+//
+// Calls counts requests per operation; the client from Client does not
+// retry, so one SDK call is one request. SetLatency delays an operation,
+// InjectFault makes it fail (throttling, 500s, access denied, or a request
+// that never answers), and SetRotationFunc registers the function
+// RotateSecret drives through its four steps. Rotate rotates a secret in
+// one call without a function. CreateSecret, PutSecretValue and the other
+// Go-side helpers change state without a request, so they are not counted
+// and ignore faults.
+//
+// # Concurrency and contexts
+//
+// Every method of Server is safe for concurrent use, also while requests
+// are being served. Each request is atomic with respect to the others.
+// A request held by SetLatency or a Timeout fault ends as soon as its
+// client cancels it, so a client's context deadline is honoured; Close
+// ends held requests too and then waits for all requests to finish.
+//
+// The server never logs, and no error message or String method of this
+// package contains a secret value.
+package secretsmanagertest

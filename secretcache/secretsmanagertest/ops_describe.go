@@ -1,0 +1,155 @@
+package secretsmanagertest
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+)
+
+// maxVersionsPage is the most versions one ListSecretVersionIds returns.
+const maxVersionsPage = 100
+
+type describeSecretInput struct {
+	SecretID string `json:"SecretId"`
+}
+
+type rotationRules struct {
+	AutomaticallyAfterDays *int64  `json:"AutomaticallyAfterDays,omitempty"`
+	Duration               *string `json:"Duration,omitempty"`
+	ScheduleExpression     *string `json:"ScheduleExpression,omitempty"`
+}
+
+type describeSecretOutput struct {
+	ARN                string              `json:"ARN"`
+	Name               string              `json:"Name"`
+	Description        string              `json:"Description,omitempty"`
+	RotationEnabled    bool                `json:"RotationEnabled"`
+	RotationLambdaARN  string              `json:"RotationLambdaARN,omitempty"`
+	CreatedDate        *epochTime          `json:"CreatedDate,omitempty"`
+	LastChangedDate    *epochTime          `json:"LastChangedDate,omitempty"`
+	LastAccessedDate   *epochTime          `json:"LastAccessedDate,omitempty"`
+	LastRotatedDate    *epochTime          `json:"LastRotatedDate,omitempty"`
+	DeletedDate        *epochTime          `json:"DeletedDate,omitempty"`
+	Tags               []tag               `json:"Tags,omitempty"`
+	VersionIDsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
+}
+
+// describeSecret reports a secret's metadata, never its values. It works
+// on a secret scheduled for deletion, which is how a caller sees
+// DeletedDate.
+func (s *Server) describeSecret(_ context.Context, in *describeSecretInput) (*describeSecretOutput, error) {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	sec, err := s.store.lookup(in.SecretID)
+	if err != nil {
+		return nil, err
+	}
+	out := &describeSecretOutput{
+		ARN:               sec.arn,
+		Name:              sec.name,
+		Description:       sec.description,
+		RotationEnabled:   sec.rotationEnabled,
+		RotationLambdaARN: sec.rotationARN,
+		CreatedDate:       epoch(sec.created),
+		LastChangedDate:   epoch(sec.changed),
+		LastAccessedDate:  epoch(sec.accessed),
+		LastRotatedDate:   epoch(sec.rotated),
+		DeletedDate:       epoch(sec.deleted),
+	}
+	for k, v := range sec.tags {
+		out.Tags = append(out.Tags, tag{Key: k, Value: v})
+	}
+	// Only labelled versions appear, as in AWS: deprecated ones are not
+	// part of the secret's visible state.
+	for _, id := range sec.order {
+		if stages := sec.stagesOf(id); len(stages) > 0 {
+			if out.VersionIDsToStages == nil {
+				out.VersionIDsToStages = make(map[string][]string)
+			}
+			out.VersionIDsToStages[id] = stages
+		}
+	}
+	return out, nil
+}
+
+type listSecretVersionIDsInput struct {
+	SecretID          string  `json:"SecretId"`
+	MaxResults        *int    `json:"MaxResults"`
+	NextToken         *string `json:"NextToken"`
+	IncludeDeprecated bool    `json:"IncludeDeprecated"`
+}
+
+type versionsListEntry struct {
+	VersionID        string     `json:"VersionId"`
+	VersionStages    []string   `json:"VersionStages,omitempty"`
+	CreatedDate      *epochTime `json:"CreatedDate,omitempty"`
+	LastAccessedDate *epochTime `json:"LastAccessedDate,omitempty"`
+}
+
+type listSecretVersionIDsOutput struct {
+	ARN       string              `json:"ARN"`
+	Name      string              `json:"Name"`
+	Versions  []versionsListEntry `json:"Versions"`
+	NextToken *string             `json:"NextToken,omitempty"`
+}
+
+// listSecretVersionIDs lists versions oldest first, hiding the deprecated
+// (unlabelled) ones unless asked. The page token is a position in the
+// version list, which only ever grows.
+func (s *Server) listSecretVersionIDs(_ context.Context, in *listSecretVersionIDsInput) (*listSecretVersionIDsOutput, error) {
+	limit := maxVersionsPage
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > maxVersionsPage {
+			return nil, errInvalidParameter("MaxResults must be between 1 and %d.", maxVersionsPage)
+		}
+		limit = *in.MaxResults
+	}
+	start, err := decodeIndexToken(in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	sec, err := s.store.lookup(in.SecretID)
+	if err != nil {
+		return nil, err
+	}
+	out := &listSecretVersionIDsOutput{ARN: sec.arn, Name: sec.name, Versions: []versionsListEntry{}}
+	for i := start; i < len(sec.order); i++ {
+		v := sec.versions[sec.order[i]]
+		stages := sec.stagesOf(v.id)
+		if len(stages) == 0 && !in.IncludeDeprecated {
+			continue
+		}
+		if len(out.Versions) == limit {
+			out.NextToken = encodeIndexToken(i)
+			break
+		}
+		out.Versions = append(out.Versions, versionsListEntry{
+			VersionID:        v.id,
+			VersionStages:    stages,
+			CreatedDate:      epoch(v.created),
+			LastAccessedDate: epoch(v.accessed),
+		})
+	}
+	return out, nil
+}
+
+func encodeIndexToken(i int) *string {
+	t := base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(i)))
+	return &t
+}
+
+func decodeIndexToken(token *string) (int, error) {
+	if token == nil {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(*token)
+	if err == nil {
+		var i int
+		if i, err = strconv.Atoi(string(b)); err == nil && i >= 0 {
+			return i, nil
+		}
+	}
+	return 0, errInvalidNextToken()
+}

@@ -1,0 +1,117 @@
+package secretsmanagertest
+
+import "context"
+
+type tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+type createSecretInput struct {
+	Name               string  `json:"Name"`
+	ClientRequestToken string  `json:"ClientRequestToken"`
+	Description        string  `json:"Description"`
+	SecretString       *string `json:"SecretString"`
+	SecretBinary       []byte  `json:"SecretBinary"`
+	Tags               []tag   `json:"Tags"`
+}
+
+type createSecretOutput struct {
+	ARN       string `json:"ARN"`
+	Name      string `json:"Name"`
+	VersionID string `json:"VersionId,omitempty"`
+}
+
+type putSecretValueInput struct {
+	SecretID           string   `json:"SecretId"`
+	ClientRequestToken string   `json:"ClientRequestToken"`
+	SecretString       *string  `json:"SecretString"`
+	SecretBinary       []byte   `json:"SecretBinary"`
+	VersionStages      []string `json:"VersionStages"`
+}
+
+type putSecretValueOutput struct {
+	ARN           string   `json:"ARN"`
+	Name          string   `json:"Name"`
+	VersionID     string   `json:"VersionId"`
+	VersionStages []string `json:"VersionStages"`
+}
+
+func newValue(str *string, bin []byte) (value, error) {
+	if str != nil && bin != nil {
+		return value{}, errInvalidParameter(msgBothValues)
+	}
+	return value{str: str, bin: bin}, nil
+}
+
+// createSecret creates a secret, with a first AWSCURRENT version when a
+// value is given. Repeating a create with the same ClientRequestToken and
+// value succeeds again, so that an SDK retry is harmless.
+func (s *Server) createSecret(_ context.Context, in *createSecretInput) (*createSecretOutput, error) {
+	val, err := newValue(in.SecretString, in.SecretBinary)
+	if err != nil {
+		return nil, err
+	}
+	if in.Name == "" {
+		return nil, errInvalidParameter("You must provide a name for the secret.")
+	}
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	if sec, ok := s.store.secrets[in.Name]; ok {
+		if !sec.deleted.IsZero() {
+			return nil, errInvalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.")
+		}
+		if v, ok := sec.versions[in.ClientRequestToken]; ok && v.val.equal(val) {
+			return &createSecretOutput{ARN: sec.arn, Name: sec.name, VersionID: v.id}, nil
+		}
+		return nil, errResourceExists("The operation failed because the secret %s already exists.", in.Name)
+	}
+	tags := make(map[string]string, len(in.Tags))
+	for _, t := range in.Tags {
+		tags[t.Key] = t.Value
+	}
+	sec := s.store.newSecret(in.Name, in.Description, tags)
+	out := &createSecretOutput{ARN: sec.arn, Name: sec.name}
+	if !val.isEmpty() {
+		out.VersionID = tokenOrNew(in.ClientRequestToken)
+		sec.addVersion(&version{id: out.VersionID, val: val, created: sec.created}, nil)
+	}
+	return out, nil
+}
+
+// putSecretValue adds a version. The ClientRequestToken becomes the version
+// ID, which is what makes a retried put idempotent: the same token with the
+// same value returns the existing version, with another value it fails.
+func (s *Server) putSecretValue(_ context.Context, in *putSecretValueInput) (*putSecretValueOutput, error) {
+	val, err := newValue(in.SecretString, in.SecretBinary)
+	if err != nil {
+		return nil, err
+	}
+	if val.isEmpty() {
+		return nil, errInvalidParameter("You must provide either SecretString or SecretBinary.")
+	}
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	sec, err := s.store.lookupLive(in.SecretID)
+	if err != nil {
+		return nil, err
+	}
+	id := tokenOrNew(in.ClientRequestToken)
+	if v, ok := sec.versions[id]; ok {
+		if !v.val.equal(val) {
+			return nil, errResourceExists(msgModifyVersion)
+		}
+	} else {
+		sec.addVersion(&version{id: id, val: val, created: now()}, in.VersionStages)
+	}
+	return &putSecretValueOutput{ARN: sec.arn, Name: sec.name, VersionID: id, VersionStages: sec.stagesOf(id)}, nil
+}
+
+// tokenOrNew returns the caller's token, or a fresh one for callers (raw
+// HTTP, the Go helpers) that did not let the SDK fill it in.
+func tokenOrNew(token string) string {
+	if token == "" {
+		return newUUID()
+	}
+	return token
+}

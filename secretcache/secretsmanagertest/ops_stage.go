@@ -1,0 +1,71 @@
+package secretsmanagertest
+
+import "context"
+
+type updateSecretVersionStageInput struct {
+	SecretID            string `json:"SecretId"`
+	VersionStage        string `json:"VersionStage"`
+	MoveToVersionID     string `json:"MoveToVersionId"`
+	RemoveFromVersionID string `json:"RemoveFromVersionId"`
+}
+
+type updateSecretVersionStageOutput struct {
+	ARN  string `json:"ARN"`
+	Name string `json:"Name"`
+}
+
+// updateSecretVersionStage moves or removes one staging label with AWS's
+// safety rules: taking a label off a version requires naming that version,
+// so two writers racing on a label cannot both win, and AWSCURRENT can be
+// moved but never removed.
+func (s *Server) updateSecretVersionStage(_ context.Context, in *updateSecretVersionStageInput) (*updateSecretVersionStageOutput, error) {
+	if in.VersionStage == "" {
+		return nil, errInvalidParameter("You must specify a VersionStage.")
+	}
+	if in.MoveToVersionID == "" && in.RemoveFromVersionID == "" {
+		return nil, errInvalidParameter("You must specify MoveToVersionId, RemoveFromVersionId, or both.")
+	}
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	sec, err := s.store.lookupLive(in.SecretID)
+	if err != nil {
+		return nil, err
+	}
+	if err := sec.checkStageMove(in.VersionStage, in.MoveToVersionID, in.RemoveFromVersionID); err != nil {
+		return nil, err
+	}
+	if in.MoveToVersionID != "" {
+		sec.attach(in.VersionStage, in.MoveToVersionID)
+	} else {
+		delete(sec.labels, in.VersionStage)
+	}
+	sec.changed = now()
+	return &updateSecretVersionStageOutput{ARN: sec.arn, Name: sec.name}, nil
+}
+
+// checkStageMove validates a label move before anything changes, so a
+// refused call leaves the labels as they were.
+func (s *secret) checkStageMove(stage, moveTo, removeFrom string) error {
+	holder, held := s.labels[stage]
+	if removeFrom != "" {
+		if _, err := s.versionByID(removeFrom); err != nil {
+			return err
+		}
+		if !held || holder != removeFrom {
+			return errInvalidParameter("The staging label %s isn't attached to version %s.", stage, removeFrom)
+		}
+	}
+	if moveTo == "" {
+		if stage == StageCurrent {
+			return errInvalidParameter("You can't remove the staging label %s from a version without moving it to another version.", StageCurrent)
+		}
+		return nil
+	}
+	if _, err := s.versionByID(moveTo); err != nil {
+		return err
+	}
+	if held && holder != moveTo && removeFrom != holder {
+		return errInvalidParameter("The parameter RemoveFromVersionId can't be empty. Staging label %s is currently attached to version %s, so you must explicitly reference that version in RemoveFromVersionId.", stage, holder)
+	}
+	return nil
+}

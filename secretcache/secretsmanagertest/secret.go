@@ -1,0 +1,157 @@
+package secretsmanagertest
+
+import (
+	"bytes"
+	"sort"
+	"time"
+)
+
+// Staging labels that Secrets Manager gives meaning to.
+const (
+	// StageCurrent labels the version GetSecretValue returns by default.
+	// Exactly one version of a secret with any value carries it.
+	StageCurrent = "AWSCURRENT"
+	// StagePrevious labels the version that held StageCurrent before the
+	// last move of StageCurrent; Secrets Manager moves it automatically.
+	StagePrevious = "AWSPREVIOUS"
+	// StagePending labels the version a rotation is putting in place.
+	StagePending = "AWSPENDING"
+)
+
+// value is a secret's payload: a string or a binary, never both.
+type value struct {
+	str *string
+	bin []byte
+}
+
+func (v value) isEmpty() bool { return v.str == nil && v.bin == nil }
+
+func (v value) equal(o value) bool {
+	if (v.str == nil) != (o.str == nil) || (v.bin == nil) != (o.bin == nil) {
+		return false
+	}
+	return (v.str == nil || *v.str == *o.str) && bytes.Equal(v.bin, o.bin)
+}
+
+// version is one immutable value of a secret. Its staging labels live on
+// the secret, because the rules about them span versions.
+type version struct {
+	id       string
+	val      value
+	created  time.Time
+	accessed time.Time
+}
+
+// secret is the state of one secret. Every field is guarded by store.mu.
+type secret struct {
+	name        string
+	arn         string
+	description string
+	tags        map[string]string
+
+	created  time.Time
+	changed  time.Time
+	accessed time.Time
+	rotated  time.Time
+	deleted  time.Time // non-zero while scheduled for deletion
+	deleteAt time.Time
+
+	versions map[string]*version
+	order    []string          // version IDs, oldest first
+	labels   map[string]string // staging label -> version ID
+
+	rotation        RotationFunc
+	rotationEnabled bool
+	rotationARN     string
+	rotating        bool // a RotateSecret is running its steps
+}
+
+// stagesOf returns the labels on a version, sorted so responses are stable.
+func (s *secret) stagesOf(versionID string) []string {
+	var stages []string
+	for label, id := range s.labels {
+		if id == versionID {
+			stages = append(stages, label)
+		}
+	}
+	sort.Strings(stages)
+	return stages
+}
+
+func (s *secret) versionByStage(stage string) (*version, error) {
+	id, ok := s.labels[stage]
+	if !ok {
+		return nil, errStageNotFound(stage)
+	}
+	return s.versions[id], nil
+}
+
+func (s *secret) versionByID(id string) (*version, error) {
+	v, ok := s.versions[id]
+	if !ok {
+		return nil, errVersionNotFound(id)
+	}
+	return v, nil
+}
+
+// attach puts label on versionID, taking it off whichever version had it.
+// Moving AWSCURRENT hands AWSPREVIOUS to the version that loses it, which
+// is how Secrets Manager keeps the last good value reachable.
+func (s *secret) attach(label, versionID string) {
+	old, had := s.labels[label]
+	if had && old == versionID {
+		return
+	}
+	s.labels[label] = versionID
+	if label == StageCurrent && had {
+		s.labels[StagePrevious] = old
+	}
+}
+
+// addVersion stores a new version and gives it stages (AWSCURRENT when
+// none are given, as PutSecretValue does).
+func (s *secret) addVersion(v *version, stages []string) {
+	s.versions[v.id] = v
+	s.order = append(s.order, v.id)
+	if len(stages) == 0 {
+		stages = []string{StageCurrent}
+	}
+	// AWSCURRENT goes first so that an AWSPREVIOUS the caller asked for
+	// wins over the one moved automatically.
+	for _, st := range stages {
+		if st == StageCurrent {
+			s.attach(st, v.id)
+		}
+	}
+	for _, st := range stages {
+		if st != StageCurrent {
+			s.attach(st, v.id)
+		}
+	}
+	s.changed = v.created
+}
+
+// pick finds the version GetSecretValue means: by ID, by stage, or by both
+// when they agree; AWSCURRENT when neither is given.
+func (s *secret) pick(versionID, stage string) (*version, error) {
+	if versionID == "" {
+		if stage == "" {
+			stage = StageCurrent
+		}
+		return s.versionByStage(stage)
+	}
+	v, err := s.versionByID(versionID)
+	if err != nil || stage == "" {
+		return v, err
+	}
+	if s.labels[stage] != versionID {
+		return nil, errVersionNotFound(versionID + " and staging label: " + stage)
+	}
+	return v, nil
+}
+
+// touch records a read the way AWS does: to the day only.
+func (s *secret) touch(v *version) {
+	day := now().Truncate(24 * time.Hour)
+	s.accessed, v.accessed = day, day
+}
