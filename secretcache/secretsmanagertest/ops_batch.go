@@ -31,7 +31,7 @@ type secretValueEntry struct {
 	VersionID     string     `json:"VersionId"`
 	SecretString  *string    `json:"SecretString,omitempty"`
 	SecretBinary  []byte     `json:"SecretBinary,omitempty"`
-	VersionStages []string   `json:"VersionStages"`
+	VersionStages []string   `json:"VersionStages,omitempty"`
 	CreatedDate   *epochTime `json:"CreatedDate,omitempty"`
 }
 

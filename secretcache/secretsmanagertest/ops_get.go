@@ -14,7 +14,7 @@ type getSecretValueOutput struct {
 	VersionID     string     `json:"VersionId"`
 	SecretString  *string    `json:"SecretString,omitempty"`
 	SecretBinary  []byte     `json:"SecretBinary,omitempty"`
-	VersionStages []string   `json:"VersionStages"`
+	VersionStages []string   `json:"VersionStages,omitempty"`
 	CreatedDate   *epochTime `json:"CreatedDate,omitempty"`
 }
 

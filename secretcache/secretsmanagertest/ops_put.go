@@ -27,14 +27,14 @@ type putSecretValueInput struct {
 	ClientRequestToken string   `json:"ClientRequestToken"`
 	SecretString       *string  `json:"SecretString"`
 	SecretBinary       []byte   `json:"SecretBinary"`
-	VersionStages      []string `json:"VersionStages"`
+	VersionStages      []string `json:"VersionStages,omitempty"`
 }
 
 type putSecretValueOutput struct {
 	ARN           string   `json:"ARN"`
 	Name          string   `json:"Name"`
 	VersionID     string   `json:"VersionId"`
-	VersionStages []string `json:"VersionStages"`
+	VersionStages []string `json:"VersionStages,omitempty"`
 }
 
 func newValue(str *string, bin []byte) (value, error) {
