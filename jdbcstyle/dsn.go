@@ -1,0 +1,308 @@
+package jdbcstyle
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultLoginTimeout is how long one Connect may take, all login attempts
+// and Secrets Manager calls included, when the DSN has no loginTimeout.
+const DefaultLoginTimeout = 30 * time.Second
+
+// maxSecretIDLen is the longest SecretId that Secrets Manager accepts.
+const maxSecretIDLen = 2048
+
+// Config is a parsed DSN of the form
+//
+//	<secret name or ARN>[?param=value&...]
+//
+// The zero value of every field but SecretID means its default.
+type Config struct {
+	// SecretID is the name or ARN of the secret holding the credentials.
+	SecretID string
+	// Host, from the "host" param, overrides the secret's host; "" keeps it.
+	Host string
+	// Port, from the "port" param, overrides the secret's port; 0 keeps it.
+	Port int
+	// DBName, from the "dbname" param, overrides the secret's dbname; ""
+	// keeps it.
+	DBName string
+	// Region, from the "region" param or else from SecretID when it is an
+	// ARN, selects the Secrets Manager region of the default cache; ""
+	// leaves it to the standard AWS configuration.
+	Region string
+	// Endpoint, from the "endpoint" param, is the Secrets Manager endpoint
+	// URL of the default cache; "" leaves it to the standard AWS
+	// configuration.
+	Endpoint string
+	// NoFallback, from "fallback=false", stops Connect from trying the
+	// AWSPENDING and AWSPREVIOUS versions after an authentication failure,
+	// e.g. after an emergency rotation that must lock the old credentials
+	// out. The zero value allows the fallbacks.
+	NoFallback bool
+	// LoginTimeout, from the "loginTimeout" param (a Go duration such as
+	// "10s"), bounds one Connect. Zero means DefaultLoginTimeout.
+	LoginTimeout time.Duration
+	// DriverParams holds the params that are not this package's, exactly as
+	// written and in order (e.g. "parseTime=true&loc=UTC"), for the
+	// underlying driver.
+	DriverParams string
+}
+
+// Problems a DSNError can report. They are fixed strings so that no part of
+// a DSN, which may be a password-bearing DSN given to the wrong driver, can
+// reach a message.
+const (
+	problemEmptyID     = "empty secret id"
+	problemIDTooLong   = "secret id longer than 2048 bytes"
+	problemIDChar      = "secret id has a character that secret names cannot have (letters, digits and /_+=.@- only)"
+	problemBadARN      = "secret id has ':' but is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)"
+	problemRepeated    = "given twice"
+	problemEmptyValue  = "empty value"
+	problemEscape      = "malformed %-escape"
+	problemKeyEscape   = "malformed %-escape in a param name"
+	problemPort        = "not a port number (digits only, 1 to 65535)"
+	problemBool        = "not a boolean (true or false)"
+	problemDuration    = "not a positive Go duration (e.g. 30s)"
+	problemHost        = "not a host name or address"
+	problemRegion      = "not a region name (e.g. us-east-1)"
+	problemEndpoint    = "not an absolute http or https URL without credentials"
+	problemCredentials = "not allowed: credentials come from the secret"
+)
+
+// dsnParam is one of this package's params: the DSN parser consumes it and
+// never passes it to the driver.
+type dsnParam struct {
+	name string
+	set  func(c *Config, value string) (problem string)
+}
+
+var dsnParams = []dsnParam{
+	{"host", setHost},
+	{"port", setPort},
+	{"dbname", func(c *Config, v string) string { c.DBName = v; return "" }},
+	{"region", setRegion},
+	{"endpoint", setEndpoint},
+	{"fallback", setFallback},
+	{"loginTimeout", setLoginTimeout},
+}
+
+// credentialParams are refused outright: a password in the DSN defeats the
+// point of the package, and a user param would silently fight the secret's.
+var credentialParams = []string{"user", "username", "password", "passwd"}
+
+// ParseDSN parses a DSN of the form <secret name or ARN>[?params]. The params
+// host, port, dbname, region, endpoint, fallback and loginTimeout (names
+// matched regardless of case) fill Config; any other param is kept in
+// DriverParams untouched, except user, username, password and passwd, which
+// are refused. Errors are *DSNError values and never quote the DSN.
+func ParseDSN(dsn string) (*Config, error) {
+	id, query, _ := strings.Cut(dsn, "?")
+	region, problem := checkSecretID(id)
+	if problem != "" {
+		return nil, &DSNError{Problem: problem}
+	}
+	c := &Config{SecretID: id, LoginTimeout: DefaultLoginTimeout}
+	seen := make([]bool, len(dsnParams))
+	var driverParams []string
+	for _, seg := range strings.Split(query, "&") {
+		if seg == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(seg, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil {
+			return nil, &DSNError{Problem: problemKeyEscape}
+		}
+		i := paramIndex(key)
+		if i < 0 {
+			if err := checkDriverParam(key); err != nil {
+				return nil, err
+			}
+			driverParams = append(driverParams, seg)
+			continue
+		}
+		p := dsnParams[i]
+		if seen[i] {
+			return nil, &DSNError{Param: p.name, Problem: problemRepeated}
+		}
+		seen[i] = true
+		value, err := url.QueryUnescape(rawValue)
+		switch {
+		case err != nil:
+			problem = problemEscape
+		case value == "":
+			problem = problemEmptyValue
+		default:
+			problem = p.set(c, value)
+		}
+		if problem != "" {
+			return nil, &DSNError{Param: p.name, Problem: problem}
+		}
+	}
+	c.DriverParams = strings.Join(driverParams, "&")
+	if c.Region == "" {
+		c.Region = region
+	}
+	return c, nil
+}
+
+func paramIndex(key string) int {
+	for i, p := range dsnParams {
+		if strings.EqualFold(key, p.name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func checkDriverParam(key string) error {
+	for _, name := range credentialParams {
+		if strings.EqualFold(key, name) {
+			return &DSNError{Param: name, Problem: problemCredentials}
+		}
+	}
+	return nil
+}
+
+// checkSecretID validates a secret name or ARN and returns the region of an
+// ARN. Secret names cannot contain ':' or '?', so ':' marks an ARN, and
+// rejecting anything else with ':' also catches DSNs and URLs for other
+// drivers (user:password@...) before they travel anywhere.
+func checkSecretID(id string) (region, problem string) {
+	switch {
+	case id == "":
+		return "", problemEmptyID
+	case len(id) > maxSecretIDLen:
+		return "", problemIDTooLong
+	}
+	for i := 0; i < len(id); i++ {
+		if !isSecretIDByte(id[i]) {
+			return "", problemIDChar
+		}
+	}
+	if !strings.Contains(id, ":") {
+		return "", ""
+	}
+	parts := strings.SplitN(id, ":", 7)
+	if len(parts) != 7 || parts[0] != "arn" || parts[1] == "" || parts[2] != "secretsmanager" ||
+		!isRegion(parts[3]) || parts[4] == "" || parts[5] != "secret" || parts[6] == "" ||
+		strings.Contains(parts[6], ":") {
+		return "", problemBadARN
+	}
+	return parts[3], ""
+}
+
+func isSecretIDByte(b byte) bool {
+	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' ||
+		strings.IndexByte("/_+=.@-:", b) >= 0
+}
+
+func isRegion(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !('a' <= b && b <= 'z' || '0' <= b && b <= '9' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func setHost(c *Config, v string) string {
+	// Accept the bracketed IPv6 form people copy from URLs; the driver
+	// config adds the brackets back where its address syntax needs them.
+	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+		v = v[1 : len(v)-1]
+	}
+	if v == "" || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return problemHost
+	}
+	c.Host = v
+	return ""
+}
+
+func setPort(c *Config, v string) string {
+	p, problem := parsePort(v)
+	if problem != "" {
+		return problemPort
+	}
+	c.Port = p
+	return ""
+}
+
+func setRegion(c *Config, v string) string {
+	if !isRegion(v) {
+		return problemRegion
+	}
+	c.Region = v
+	return ""
+}
+
+func setEndpoint(c *Config, v string) string {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return problemEndpoint
+	}
+	c.Endpoint = v
+	return ""
+}
+
+func setFallback(c *Config, v string) string {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return problemBool
+	}
+	c.NoFallback = !b
+	return ""
+}
+
+func setLoginTimeout(c *Config, v string) string {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return problemDuration
+	}
+	c.LoginTimeout = d
+	return ""
+}
+
+// FormatDSN returns the DSN that ParseDSN turns back into c, writing only
+// the params that differ from their defaults (and region, unless it is the
+// one in an ARN), then the driver params.
+func (c *Config) FormatDSN() string {
+	q := make([]string, 0, 8)
+	add := func(name, value string) { q = append(q, name+"="+url.QueryEscape(value)) }
+	if c.Host != "" {
+		add("host", c.Host)
+	}
+	if c.Port != 0 {
+		add("port", strconv.Itoa(c.Port))
+	}
+	if c.DBName != "" {
+		add("dbname", c.DBName)
+	}
+	if arnRegion, _ := checkSecretID(c.SecretID); c.Region != "" && c.Region != arnRegion {
+		add("region", c.Region)
+	}
+	if c.Endpoint != "" {
+		add("endpoint", c.Endpoint)
+	}
+	if c.NoFallback {
+		add("fallback", "false")
+	}
+	if c.LoginTimeout != 0 && c.LoginTimeout != DefaultLoginTimeout {
+		add("loginTimeout", c.LoginTimeout.String())
+	}
+	if c.DriverParams != "" {
+		q = append(q, c.DriverParams)
+	}
+	if len(q) == 0 {
+		return c.SecretID
+	}
+	return c.SecretID + "?" + strings.Join(q, "&")
+}
