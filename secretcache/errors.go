@@ -1,0 +1,70 @@
+package secretcache
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// ErrClosed is returned by every call made on a Cache after Close.
+var ErrClosed = errors.New("secretcache: cache is closed")
+
+// VersionNotFoundError reports that a secret exists but has no version with
+// the requested staging label (for example AWSPENDING outside a rotation).
+// The Secrets Manager error stays reachable through Unwrap, so
+// errors.As(err, new(*types.ResourceNotFoundException)) still holds.
+type VersionNotFoundError struct {
+	// Message describes the failure; it never holds a secret value.
+	Message string
+	err     error
+}
+
+func (e *VersionNotFoundError) Error() string { return e.Message }
+
+// Unwrap returns the Secrets Manager error behind e, if any.
+func (e *VersionNotFoundError) Unwrap() error { return e.err }
+
+// InvalidConfigError reports a CacheConfig that New cannot accept, such as a
+// negative size or TTL.
+type InvalidConfigError struct {
+	// Message names the offending field and why it is rejected.
+	Message string
+}
+
+func (e *InvalidConfigError) Error() string { return e.Message }
+
+// InvalidOperationError reports a call that cannot succeed whatever the
+// service says: an empty secret ID, GetSecretString on a version that holds
+// only SecretBinary, or GetSecretBinary on one that holds only SecretString.
+type InvalidOperationError struct {
+	// Message describes the failure; it never holds a secret value.
+	Message string
+}
+
+func (e *InvalidOperationError) Error() string { return e.Message }
+
+// HookError reports that the configured CacheHook failed or returned
+// something other than what the cache gave it (see CacheHook).
+type HookError struct {
+	// SecretID is the secret whose cached value the hook was handling.
+	SecretID string
+	// Op is "Put" or "Get".
+	Op  string
+	err error
+}
+
+func (e *HookError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("secretcache: hook %s for secret %q failed", e.Op, e.SecretID)
+	}
+	return fmt.Sprintf("secretcache: hook %s for secret %q failed: %v", e.Op, e.SecretID, e.err)
+}
+
+// Unwrap returns the error the hook returned, if any.
+func (e *HookError) Unwrap() error { return e.err }
+
+func errEmptyID() error {
+	return &InvalidOperationError{Message: "secretcache: secret ID is empty"}
+}
+
+func quote(s string) string { return strconv.Quote(s) }

@@ -1,0 +1,122 @@
+package secretcache
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Bits of slot.state. A hit reads state once: zero means the value can be
+// served as is, anything else sends the caller to the slow path.
+const (
+	stateStale      uint32 = 1 << iota // the TTL or retry delay has passed
+	stateRefreshing                    // a background refresh is running
+	stateRetired                       // evicted, or the cache is closed
+)
+
+// slot caches one (secret ID, staging label) pair.
+type slot struct {
+	c         *Cache
+	id, stage string
+	key       string // singleflight key: unique per (id, stage)
+
+	val   atomic.Pointer[value] // last good value; nil until a fetch succeeds
+	state atomic.Uint32
+
+	mu       sync.Mutex
+	failures int       // guarded by mu: consecutive failed fetches
+	err      error     // guarded by mu: last failure while val is nil
+	errUntil time.Time // guarded by mu: err is returned without a fetch until then
+	timer    timer     // guarded by mu: pending expiry or retry
+	gen      uint64    // guarded by mu: identifies timer, so a stale one does nothing
+	retired  bool      // guarded by mu: no timer may be armed
+	forced   *forced   // guarded by mu: the last fetch that RefreshNow started
+}
+
+// forced is one fetch started by RefreshNow; calls within
+// CacheConfig.MinRefreshInterval of it share its outcome.
+type forced struct {
+	at   time.Time
+	done chan struct{} // closed when err is set
+	err  error
+}
+
+func newSlot(c *Cache, id, stage string) *slot {
+	return &slot{c: c, id: id, stage: stage, key: stage + "\x00" + id}
+}
+
+// remembered returns the failure of the last fetch while its retry delay has
+// not passed, so that a missing secret does not cost a call per call.
+func (s *slot) remembered(now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil && now.Before(s.errUntil) {
+		return s.err
+	}
+	return nil
+}
+
+// settle records the outcome of a fetch and schedules the next one.
+func (s *slot) settle(v *value, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg := &s.c.cfg
+	if err == nil {
+		recovered := s.failures
+		s.val.Store(v)
+		s.failures, s.err = 0, nil
+		s.arm(jitter(cfg.ttl))
+		s.state.And(^stateStale)
+		if recovered > 0 && cfg.logger != nil {
+			cfg.logger.Info("secretcache: fetch recovered", "secret_id", s.id, "stage", s.stage, "after_failures", recovered)
+		}
+		return
+	}
+	s.failures++
+	delay := backoff(cfg.retryBase, cfg.retryMax, s.failures)
+	if s.val.Load() == nil {
+		s.err, s.errUntil = err, s.c.clock.Now().Add(delay)
+	} else {
+		// Stale-if-error: keep serving the old value and try again later.
+		s.arm(delay)
+		s.state.And(^stateStale)
+	}
+	if cfg.logger != nil {
+		cfg.logger.Warn("secretcache: fetch failed", "secret_id", s.id, "stage", s.stage,
+			"failures", s.failures, "retry_in", delay, "error", err)
+	}
+}
+
+// arm schedules the value to turn stale after d. The caller holds mu.
+func (s *slot) arm(d time.Duration) {
+	if s.retired {
+		return
+	}
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.gen++
+	gen := s.gen
+	s.timer = s.c.clock.AfterFunc(d, func() { s.expire(gen) })
+}
+
+func (s *slot) expire(gen uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if gen != s.gen || s.retired {
+		return // replaced by a later arm, or stopped too late to prevent
+	}
+	s.timer = nil
+	s.state.Or(stateStale)
+}
+
+func (s *slot) retire() {
+	s.state.Or(stateRetired)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.retired = true
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+}

@@ -1,0 +1,76 @@
+package secretcache
+
+import (
+	"math/rand/v2"
+	"sync/atomic"
+)
+
+// Stats are counters since the cache was created. They only grow.
+type Stats struct {
+	// Hits counts calls answered from the cache, fresh or stale.
+	Hits uint64
+	// Misses counts calls that found no cached value and had to wait for a
+	// fetch (or a remembered failure).
+	Misses uint64
+	// Loads counts calls made to Secrets Manager, successful or not.
+	Loads uint64
+	// LoadErrors counts calls to Secrets Manager that failed.
+	LoadErrors uint64
+	// Refreshes counts background refreshes started because a value expired.
+	Refreshes uint64
+	// StaleServed counts hits answered with an expired value while its
+	// refresh was pending or failing.
+	StaleServed uint64
+	// Evictions counts secrets dropped to stay within MaxCacheSize.
+	Evictions uint64
+}
+
+// stats holds the live counters. Everything but hits is counted on slow
+// paths, where one shared atomic is cheap enough.
+type stats struct {
+	hits        stripedCounter
+	misses      atomic.Uint64
+	loads       atomic.Uint64
+	loadErrors  atomic.Uint64
+	refreshes   atomic.Uint64
+	staleServed atomic.Uint64
+	evictions   atomic.Uint64
+}
+
+func (s *stats) snapshot() Stats {
+	return Stats{
+		Hits:        s.hits.load(),
+		Misses:      s.misses.Load(),
+		Loads:       s.loads.Load(),
+		LoadErrors:  s.loadErrors.Load(),
+		Refreshes:   s.refreshes.Load(),
+		StaleServed: s.staleServed.Load(),
+		Evictions:   s.evictions.Load(),
+	}
+}
+
+// stripes must be a power of two. With a handful of cores, 16 stripes make
+// two concurrent hits land on the same cache line rarely.
+const stripes = 16
+
+// stripedCounter counts hits without a cache line that every core writes: an
+// atomic add on one shared word would bounce that line between cores on every
+// hit and undo the scaling of the lock-free read path.
+type stripedCounter struct {
+	cells [stripes]struct {
+		n atomic.Uint64
+		_ [120]byte // keep each cell on its own pair of cache lines
+	}
+}
+
+func (c *stripedCounter) add() {
+	c.cells[rand.Uint32()&(stripes-1)].n.Add(1)
+}
+
+func (c *stripedCounter) load() uint64 {
+	var n uint64
+	for i := range c.cells {
+		n += c.cells[i].n.Load()
+	}
+	return n
+}
