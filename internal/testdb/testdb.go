@@ -163,11 +163,12 @@ func (s *Server) open(bootstrapDB string) error {
 		return fmt.Errorf("testdb: open %s: %v", s, s.redact(err))
 	}
 	defer boot.Close()
-	if err := s.dialect.ensureDatabase(ctx, boot, databaseName); err != nil {
-		return fmt.Errorf("testdb: create database %s on %s: %v", databaseName, s, s.redact(err))
-	}
+	// Before anything is created: a server that fails this is not ours to change.
 	if err := s.checkPasswordsEnforced(ctx, bootstrapDB); err != nil {
 		return err
+	}
+	if err := s.dialect.ensureDatabase(ctx, boot, databaseName); err != nil {
+		return fmt.Errorf("testdb: create database %s on %s: %v", databaseName, s, s.redact(err))
 	}
 	s.admin, err = sql.Open(s.dialect.driverName(), s.dialect.adminDSN(s.adminUser, s.adminPassword, databaseName))
 	if err != nil {

@@ -179,3 +179,45 @@ func TestRedact(t *testing.T) {
 		t.Errorf("redact = %q", got)
 	}
 }
+
+// TestFromEnvironment uses the throwaway servers as if their admin DSNs had
+// been given in the environment.
+func TestFromEnvironment(t *testing.T) {
+	fromEnv := map[string]func(string) (*Server, error){EngineMySQL: mysqlFromEnv, EnginePostgres: postgresFromEnv}
+	bootstrap := map[string]string{EngineMySQL: "", EnginePostgres: "postgres"}
+	for _, engine := range engines {
+		t.Run(engine.name, func(t *testing.T) {
+			t.Parallel()
+			throwaway := engine.start(t)
+			dsn := throwaway.dialect.dsn(throwaway.adminUser, throwaway.adminPassword, bootstrap[engine.name])
+			s, err := fromEnv[engine.name](dsn)
+			if err != nil {
+				t.Fatalf("from admin DSN: %v", err)
+			}
+			t.Cleanup(s.stop) // after the user is dropped
+			if s.Host != throwaway.Host || s.Port != throwaway.Port {
+				t.Errorf("address = %s:%d, want %s:%d", s.Host, s.Port, throwaway.Host, throwaway.Port)
+			}
+			user := UniqueName("env")
+			s.CreateUser(t, user, "pw")
+			if _, err := login(t, s, user, "pw"); err != nil {
+				t.Errorf("login: %v", err)
+			}
+			if _, err := login(t, s, user, "wrong"); !s.IsAuthError(err) {
+				t.Errorf("login with a wrong password: got %v, want an authentication error", err)
+			}
+		})
+	}
+}
+
+func TestFromEnvironmentRejectsBadDSN(t *testing.T) {
+	const secret = "s3cret"
+	for name, fromEnv := range map[string]func(string) (*Server, error){EngineMySQL: mysqlFromEnv, EnginePostgres: postgresFromEnv} {
+		t.Run(name, func(t *testing.T) {
+			_, err := fromEnv("bad dsn " + secret + " %zz")
+			if err == nil || strings.Contains(err.Error(), secret) {
+				t.Errorf("got %v, want an error without the password", err)
+			}
+		})
+	}
+}
