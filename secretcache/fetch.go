@@ -61,7 +61,7 @@ func (c *Cache) wait(ctx context.Context, s *slot) (*value, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ctxError(s, err)
 	}
-	ch := c.flight.DoChan(s.key, func() (any, error) { return c.load(s) })
+	ch := c.flight.DoChan(s.key, func() (any, error) { return c.loadMissing(s) })
 	select {
 	case r := <-ch:
 		if r.Err != nil {
@@ -75,6 +75,19 @@ func (c *Cache) wait(ctx context.Context, s *slot) (*value, error) {
 
 func ctxError(s *slot, err error) error {
 	return fmt.Errorf("secretcache: waiting for secret %q (stage %s): %w", s.id, s.stage, err)
+}
+
+// loadMissing is load for a caller that found no value: a caller that
+// arrives just after a fetch ended finds its outcome here instead of starting
+// another fetch.
+func (c *Cache) loadMissing(s *slot) (any, error) {
+	if v := s.val.Load(); v != nil && s.state.Load()&stateStale == 0 {
+		return v, nil
+	}
+	if err := s.remembered(c.clock.Now()); err != nil {
+		return nil, err
+	}
+	return c.load(s)
 }
 
 // startRefresh starts a background refresh of a stale s unless one runs.

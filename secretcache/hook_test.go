@@ -1,0 +1,116 @@
+package secretcache
+
+import (
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// reverseHook keeps secrets reversed, so that tests can tell that what the
+// cache stores is what Put returned.
+type reverseHook struct{ puts, gets atomic.Int64 }
+
+type reversed struct {
+	meta *secretsmanager.GetSecretValueOutput
+	text string
+}
+
+func (h *reverseHook) Put(data interface{}) interface{} {
+	h.puts.Add(1)
+	out := data.(*secretsmanager.GetSecretValueOutput)
+	r := &reversed{meta: out}
+	if out.SecretString != nil {
+		r.text = reverse(*out.SecretString)
+		out.SecretString = nil
+	}
+	return r
+}
+
+func (h *reverseHook) Get(data interface{}) interface{} {
+	h.gets.Add(1)
+	r := data.(*reversed)
+	out := *r.meta
+	if r.text != "" {
+		s := reverse(r.text)
+		out.SecretString = &s
+	}
+	return &out
+}
+
+func reverse(s string) string {
+	b := []byte(s)
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b)
+}
+
+func TestHookStoresWhatPutReturns(t *testing.T) {
+	t.Parallel()
+	h := &reverseHook{}
+	c, f, _ := newTestCache(t, func(c *Cache) { c.Hook = h })
+	f.put("db", "AWSCURRENT", "v1", hunter)
+	f.putBinary("bin", "AWSCURRENT", "v1", []byte("raw"))
+	for range 3 {
+		if got, err := c.GetSecretString("db"); err != nil || got != hunter {
+			t.Fatalf("got %q, %v", got, err)
+		}
+	}
+	if got, err := c.GetSecretBinary("bin"); err != nil || string(got) != "raw" {
+		t.Fatalf("binary: got %q, %v", got, err)
+	}
+	if h.puts.Load() != 2 || h.gets.Load() != 4 {
+		t.Errorf("hook calls: got %d puts, %d gets; want 2, 4", h.puts.Load(), h.gets.Load())
+	}
+	kept := c.ix.load("db").def.val.Load()
+	r, ok := kept.kept.(*reversed)
+	if !ok || r.text != reverse(hunter) || kept.str != nil {
+		t.Errorf("cache keeps %#v, want only what Put returned", kept)
+	}
+	if v, _ := c.GetVersion(t.Context(), "db", ""); v.VersionID != "v1" {
+		t.Errorf("metadata with a hook: got %+v", v)
+	}
+}
+
+// funcHook adapts two functions to CacheHook.
+type funcHook struct{ put, get func(any) any }
+
+func (h funcHook) Put(d interface{}) interface{} { return h.put(d) }
+func (h funcHook) Get(d interface{}) interface{} { return h.get(d) }
+
+func TestHookFailuresAreErrors(t *testing.T) {
+	t.Parallel()
+	errTampered := errors.New("message authentication failed")
+	id := func(d any) any { return d }
+	tests := []struct {
+		name string
+		hook CacheHook
+		want error
+	}{
+		{"Put returns an error", funcHook{put: func(any) any { return errTampered }, get: id}, errTampered},
+		{"Get returns an error", funcHook{put: id, get: func(any) any { return errTampered }}, errTampered},
+		{"Get returns a wrong type", funcHook{put: id, get: func(any) any { return "plain string" }}, nil},
+		{"Get returns a nil output", funcHook{put: id, get: func(any) any { return (*secretsmanager.GetSecretValueOutput)(nil) }}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, f, _ := newTestCache(t, func(c *Cache) { c.Hook = tt.hook })
+			f.put("db", "AWSCURRENT", "v1", hunter)
+			_, err := c.GetSecretString("db")
+			var he *HookError
+			if !errors.As(err, &he) {
+				t.Fatalf("got %v, want *HookError", err)
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("got %v, want it to wrap %v", err, tt.want)
+			}
+			if strings.Contains(err.Error(), hunter) {
+				t.Errorf("error reveals the secret: %v", err)
+			}
+		})
+	}
+}

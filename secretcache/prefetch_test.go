@@ -1,0 +1,140 @@
+package secretcache
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+)
+
+// batchFake adds BatchGetSecretValue to fakeClient.
+type batchFake struct {
+	*fakeClient
+	batches atomic.Int64
+	deny    bool // answer every batch with AccessDenied
+}
+
+func (b *batchFake) BatchGetSecretValue(ctx context.Context, in *secretsmanager.BatchGetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
+	b.batches.Add(1)
+	if b.deny {
+		return nil, &types.ResourceNotFoundException{Message: aws.String("denied")}
+	}
+	if len(in.SecretIdList) > batchSize {
+		return nil, fmt.Errorf("got %d ids, at most %d allowed", len(in.SecretIdList), batchSize)
+	}
+	out := &secretsmanager.BatchGetSecretValueOutput{}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, id := range in.SecretIdList {
+		v, ok := b.versions[id]["AWSCURRENT"]
+		if !ok {
+			out.Errors = append(out.Errors, types.APIErrorType{SecretId: aws.String(id), ErrorCode: aws.String("ResourceNotFoundException"), Message: aws.String("Secrets Manager can't find the specified secret.")})
+			continue
+		}
+		out.SecretValues = append(out.SecretValues, types.SecretValueEntry{ARN: v.ARN, Name: v.Name, VersionId: v.VersionId, VersionStages: v.VersionStages, SecretString: v.SecretString})
+	}
+	return out, nil
+}
+
+func TestPrefetchBatchesByTwenty(t *testing.T) {
+	t.Parallel()
+	b := &batchFake{fakeClient: newFake()}
+	c, _, _ := newTestCache(t, func(c *Cache) { c.Client = b })
+	var ids []string
+	for i := range 45 {
+		id := fmt.Sprint("secret-", i)
+		b.put(id, "AWSCURRENT", "v1", "value-"+id)
+		ids = append(ids, id)
+	}
+	ids = append(ids, "missing", ids[0]) // a failure and a duplicate
+	err := c.Prefetch(context.Background(), ids...)
+	if err == nil {
+		t.Fatal("Prefetch: got nil, want an error for the missing secret")
+	}
+	if n := b.batches.Load(); n != 3 {
+		t.Errorf("batch calls: got %d, want 3 for 46 distinct ids", n)
+	}
+	if n := b.calls.Load(); n != 0 {
+		t.Errorf("GetSecretValue calls: got %d, want 0", n)
+	}
+	for _, id := range ids[:45] {
+		if got, err := c.GetSecretString(id); err != nil || got != "value-"+id {
+			t.Fatalf("%s: got %q, %v", id, got, err)
+		}
+	}
+	if n := b.calls.Load(); n != 0 {
+		t.Errorf("reads after Prefetch made %d calls, want 0", n)
+	}
+	// The missing secret's failure is remembered like a failed load.
+	if _, err := c.GetSecretString("missing"); err == nil || b.calls.Load() != 0 {
+		t.Errorf("missing secret: got %v after %d calls, want the remembered error and no call", err, b.calls.Load())
+	}
+}
+
+func TestPrefetchFallsBackToGetSecretValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		client func(*fakeClient) SecretsManagerAPIClient
+	}{
+		{"no batch support", func(f *fakeClient) SecretsManagerAPIClient { return f }},
+		{"batch denied", func(f *fakeClient) SecretsManagerAPIClient { return &batchFake{fakeClient: f, deny: true} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake()
+			c, _, _ := newTestCache(t, func(c *Cache) { c.Client = tt.client(f) })
+			f.put("a", "AWSCURRENT", "v1", "A")
+			f.put("b", "AWSCURRENT", "v1", "B")
+			if err := c.Prefetch(context.Background(), "a", "b"); err != nil {
+				t.Fatal(err)
+			}
+			if n := f.calls.Load(); n != 2 {
+				t.Errorf("GetSecretValue calls: got %d, want 2", n)
+			}
+			if got, _ := c.GetSecretString("b"); got != "B" || f.calls.Load() != 2 {
+				t.Errorf("b: got %q after %d calls", got, f.calls.Load())
+			}
+		})
+	}
+}
+
+func TestPrefetchSkipsCached(t *testing.T) {
+	t.Parallel()
+	b := &batchFake{fakeClient: newFake()}
+	c, _, _ := newTestCache(t, func(c *Cache) { c.Client = b })
+	b.put("a", "AWSCURRENT", "v1", "A")
+	c.GetSecretString("a")
+	if err := c.Prefetch(context.Background(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.batches.Load(); n != 0 {
+		t.Errorf("batch calls for a cached secret: got %d, want 0", n)
+	}
+}
+
+func TestFindBatchValueMatchesNamesAndARNs(t *testing.T) {
+	t.Parallel()
+	arn := "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"
+	values := []types.SecretValueEntry{{ARN: aws.String(arn), Name: aws.String("prod/db")}}
+	tests := []struct {
+		id   string
+		want bool
+	}{
+		{"prod/db", true},
+		{arn, true},
+		{"arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db", true},
+		{"arn:aws:secretsmanager:us-east-1:123456789012:secret:prod", false},
+		{"prod", false},
+	}
+	for _, tt := range tests {
+		if _, got := findBatchValue(values, tt.id); got != tt.want {
+			t.Errorf("findBatchValue(%q): got %v, want %v", tt.id, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,281 @@
+package secretcache
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+)
+
+var errOutage = errors.New("service unavailable")
+
+func TestJitterStaysInRange(t *testing.T) {
+	t.Parallel()
+	for _, ttl := range []time.Duration{1, 2, time.Second, time.Hour} {
+		for range 1000 {
+			if d := jitter(ttl); d < ttl/2 || d > ttl {
+				t.Fatalf("jitter(%v) = %v, want within [%v, %v]", ttl, d, ttl/2, ttl)
+			}
+		}
+	}
+}
+
+func TestBackoffDoublesUpToCap(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		n    int
+		want time.Duration // upper bound; the draw is in [want/2, want]
+	}{
+		{1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second}, {9, 256 * time.Second},
+		{10, 5 * time.Minute}, {1000, 5 * time.Minute},
+	}
+	for _, tt := range tests {
+		for range 100 {
+			if d := backoff(time.Second, 5*time.Minute, tt.n); d < tt.want/2 || d > tt.want {
+				t.Fatalf("backoff after %d failures = %v, want within [%v, %v]", tt.n, d, tt.want/2, tt.want)
+			}
+		}
+	}
+}
+
+func TestExpiredValueServedWhileOneRefreshRuns(t *testing.T) {
+	t.Parallel()
+	c, f, clk := newTestCache(t, func(c *Cache) { c.CacheItemTTL = int64(time.Minute) })
+	f.put("db", "AWSCURRENT", "v1", "old")
+	if got, _ := c.GetSecretString("db"); got != "old" {
+		t.Fatalf("got %q, want old", got)
+	}
+	f.put("db", "AWSCURRENT", "v2", "new")
+
+	clk.Advance(30 * time.Second) // inside [TTL/2, TTL): maybe expired, maybe not
+	clk.Advance(30 * time.Second) // TTL passed: certainly expired
+	release := f.hold()
+	for i := range 50 {
+		got, err := c.GetSecretString("db")
+		if err != nil || got != "old" {
+			t.Fatalf("hit %d during refresh: got %q, %v; want old at once", i, got, err)
+		}
+	}
+	eventually(t, "the refresh calls the service", func() bool { return f.calls.Load() == 2 })
+	release()
+	eventually(t, "the refreshed value is served", func() bool {
+		got, _ := c.GetSecretString("db")
+		return got == "new"
+	})
+	if n := f.calls.Load(); n != 2 {
+		t.Errorf("GetSecretValue calls: got %d, want 2 (one load, one refresh)", n)
+	}
+	st := c.Stats()
+	if st.Refreshes != 1 || st.StaleServed < 50 {
+		t.Errorf("stats: got %+v, want 1 refresh and at least 50 stale served", st)
+	}
+}
+
+func TestSynchronousRefreshWaits(t *testing.T) {
+	t.Parallel()
+	c, f, clk := newTestCache(t, func(c *Cache) {
+		c.CacheItemTTL = int64(time.Minute)
+		c.SynchronousRefresh = true
+	})
+	f.put("db", "AWSCURRENT", "v1", "old")
+	c.GetSecretString("db")
+	f.put("db", "AWSCURRENT", "v2", "new")
+	clk.Advance(time.Minute)
+	if got, err := c.GetSecretString("db"); err != nil || got != "new" {
+		t.Fatalf("got %q, %v; want new at once", got, err)
+	}
+
+	// A failed synchronous refresh still serves the old value.
+	f.fail(errOutage)
+	clk.Advance(time.Minute)
+	if got, err := c.GetSecretString("db"); err != nil || got != "new" {
+		t.Fatalf("during outage: got %q, %v; want the last good value", got, err)
+	}
+}
+
+func TestStaleIfErrorAndBackoff(t *testing.T) {
+	t.Parallel()
+	c, f, clk := newTestCache(t, func(c *Cache) { c.CacheItemTTL = int64(time.Minute) })
+	f.put("db", "AWSCURRENT", "v1", "good")
+	c.GetSecretString("db")
+	f.fail(errOutage)
+
+	clk.Advance(time.Minute)
+	c.GetSecretString("db") // starts the refresh, which fails
+	eventually(t, "the failed refresh is recorded", func() bool { return c.Stats().LoadErrors == 1 })
+	eventually(t, "the refresh finishes", func() bool { return c.ix.load("db").def.state.Load()&stateRefreshing == 0 })
+
+	for range 20 {
+		if got, err := c.GetSecretString("db"); err != nil || got != "good" {
+			t.Fatalf("during outage: got %q, %v; want the last good value", got, err)
+		}
+	}
+	if n := f.calls.Load(); n != 2 {
+		t.Fatalf("calls before the retry delay: got %d, want 2", n)
+	}
+
+	// Retries wait 1 s, then 2 s, then 4 s (each jittered into its upper half).
+	for i, wait := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+		clk.Advance(wait/2 - time.Millisecond)
+		c.GetSecretString("db")
+		if n := f.calls.Load(); n > int64(2+i) {
+			t.Fatalf("retry %d came before %v: %d calls", i+1, wait/2, n)
+		}
+		clk.Advance(wait/2 + time.Millisecond)
+		c.GetSecretString("db")
+		eventually(t, "the retry happens", func() bool { return f.calls.Load() == int64(3+i) })
+		eventually(t, "the retry finishes", func() bool { return c.ix.load("db").def.state.Load()&stateRefreshing == 0 })
+	}
+
+	f.fail(nil)
+	f.put("db", "AWSCURRENT", "v2", "recovered")
+	clk.Advance(8 * time.Second)
+	c.GetSecretString("db")
+	eventually(t, "the value recovers", func() bool {
+		got, _ := c.GetSecretString("db")
+		return got == "recovered"
+	})
+}
+
+func TestFailedFirstLoadIsRemembered(t *testing.T) {
+	t.Parallel()
+	c, f, clk := newTestCache(t, nil)
+	for range 100 {
+		_, err := c.GetSecretString("missing")
+		var rnf *types.ResourceNotFoundException
+		if !errors.As(err, &rnf) {
+			t.Fatalf("got %v, want *types.ResourceNotFoundException", err)
+		}
+	}
+	if n := f.calls.Load(); n != 1 {
+		t.Fatalf("calls within the retry delay: got %d, want 1", n)
+	}
+	f.put("missing", "AWSCURRENT", "v1", "created")
+	clk.Advance(time.Second)
+	if got, err := c.GetSecretString("missing"); err != nil || got != "created" {
+		t.Fatalf("after the retry delay: got %q, %v; want the new secret", got, err)
+	}
+	if n := f.calls.Load(); n != 2 {
+		t.Errorf("calls: got %d, want 2", n)
+	}
+}
+
+func TestRefreshNowFetchesAtOnce(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, nil)
+	f.put("db", "AWSCURRENT", "v1", "old")
+	c.GetSecretString("db")
+	f.put("db", "AWSCURRENT", "v2", "new")
+	start := time.Now()
+	if err := c.RefreshNow("db"); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("RefreshNow took %v; it must not sleep", took)
+	}
+	if got, _ := c.GetSecretString("db"); got != "new" {
+		t.Errorf("after RefreshNow: got %q, want new", got)
+	}
+}
+
+func TestRefreshNowSharedAndRateLimited(t *testing.T) {
+	t.Parallel()
+	c, f, clk := newTestCache(t, nil)
+	f.put("db", "AWSCURRENT", "v1", "old")
+	c.GetSecretString("db")
+	f.put("db", "AWSCURRENT", "v2", "new")
+
+	release := f.hold()
+	var wg sync.WaitGroup
+	errs := make([]error, 50)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.RefreshNowWithContext(context.Background(), "db")
+		}()
+	}
+	eventually(t, "the forced fetch starts", func() bool { return f.calls.Load() == 2 })
+	release()
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("caller %d: %v", i, err)
+		}
+	}
+	// Within the interval, a new call shares the last outcome.
+	v, err := c.Refresh(context.Background(), "db", "")
+	if err != nil || v.VersionID != "v2" {
+		t.Fatalf("Refresh: got %+v, %v; want v2", v, err)
+	}
+	if n := f.calls.Load(); n != 2 {
+		t.Fatalf("calls: got %d, want 2 (load + one shared refresh)", n)
+	}
+	// After the interval, RefreshNow calls again, and reports failure.
+	clk.Advance(DefaultMinRefreshInterval)
+	f.fail(errOutage)
+	if err := c.RefreshNow("db"); !errors.Is(err, errOutage) {
+		t.Fatalf("RefreshNow during outage: got %v, want errOutage", err)
+	}
+	if got, _ := c.GetSecretString("db"); got != "new" {
+		t.Errorf("a failed RefreshNow dropped the value: got %q", got)
+	}
+}
+
+func TestRefreshReportsVersionChange(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, nil)
+	f.put("db", "AWSCURRENT", "v1", "old")
+	before, _ := c.GetVersion(context.Background(), "db", "")
+	f.put("db", "AWSCURRENT", "v2", "new")
+	after, err := c.Refresh(context.Background(), "db", "AWSCURRENT")
+	if err != nil || before.VersionID != "v1" || after.VersionID != "v2" {
+		t.Errorf("got %q → %q (%v), want v1 → v2", before.VersionID, after.VersionID, err)
+	}
+}
+
+func TestRefreshLogsFailureAndRecoveryWithoutSecret(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil))
+	c, f, clk := newTestCache(t, func(c *Cache) { c.Logger = logger })
+	f.put("db", "AWSCURRENT", "v1", hunter)
+	c.GetSecretString("db")
+	f.fail(errOutage)
+	clk.Advance(DefaultMinRefreshInterval)
+	c.RefreshNow("db")
+	f.fail(nil)
+	clk.Advance(DefaultMinRefreshInterval)
+	if err := c.RefreshNow("db"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	for _, want := range []string{`"msg":"secretcache: fetch failed"`, `"secret_id":"db"`, `"msg":"secretcache: fetch recovered"`, "service unavailable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, hunter) {
+		t.Errorf("log reveals the secret:\n%s", out)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
