@@ -21,9 +21,9 @@ type fakeClient struct {
 
 	mu       sync.Mutex
 	versions map[string]map[string]*secretsmanager.GetSecretValueOutput // guarded by mu: id → stage → output
-	err      error                                                       // guarded by mu: returned by every call when set
-	gate     chan struct{}                                               // guarded by mu: calls wait for it to close when set
-	started  chan string                                                 // receives the stage of each call when set
+	err      error                                                      // guarded by mu: returned by every call when set
+	gate     chan struct{}                                              // guarded by mu: calls wait for it to close when set
+	started  chan string                                                // receives the stage of each call when set
 }
 
 func newFake() *fakeClient {
@@ -236,4 +236,3 @@ func goroutinesSettle(t testing.TB, base int) {
 		time.Sleep(time.Millisecond)
 	}
 }
-
