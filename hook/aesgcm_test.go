@@ -1,0 +1,432 @@
+package hook
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/secretcache/secretcache-go/secretcache"
+	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
+)
+
+// plaintext is distinctive enough that finding it anywhere is no accident.
+const plaintext = "correct-horse-battery-staple-7d1f"
+
+// recorder is a hook that remembers the last value the cache stored, so that
+// tests can inspect and alter what the cache keeps. Chained after AESGCM, it
+// sees the *Sealed.
+type recorder struct {
+	mu   sync.Mutex
+	kept any // guarded by mu
+}
+
+func (r *recorder) Put(data any) any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.kept = data
+	return data
+}
+
+func (r *recorder) Get(data any) any { return data }
+
+func (r *recorder) sealed(t *testing.T) *Sealed {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.kept.(*Sealed)
+	if !ok {
+		t.Fatalf("cache stored %T, want *hook.Sealed", r.kept)
+	}
+	return s
+}
+
+// newCache returns a cache using h, backed by a fresh emulator.
+func newCache(t testing.TB, h secretcache.CacheHook) (*secretcache.Cache, *secretsmanagertest.Server) {
+	t.Helper()
+	srv := secretsmanagertest.NewServer()
+	t.Cleanup(srv.Close)
+	c, err := secretcache.New(func(c *secretcache.Cache) {
+		c.Client = srv.Client()
+		c.Hook = h
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, srv
+}
+
+func newAESGCM(t testing.TB) *AESGCM {
+	t.Helper()
+	h, err := NewAESGCM(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// secretKinds are the two shapes of secret, each with how to store and read it.
+var secretKinds = []struct {
+	name   string
+	create func(srv *secretsmanagertest.Server, id string) error
+	read   func(c *secretcache.Cache, id string) (string, error)
+}{
+	{
+		name: "string",
+		create: func(srv *secretsmanagertest.Server, id string) error {
+			_, err := srv.CreateSecret(id, plaintext)
+			return err
+		},
+		read: func(c *secretcache.Cache, id string) (string, error) { return c.GetSecretString(id) },
+	},
+	{
+		name: "binary",
+		create: func(srv *secretsmanagertest.Server, id string) error {
+			_, err := srv.CreateBinarySecret(id, []byte(plaintext))
+			return err
+		},
+		read: func(c *secretcache.Cache, id string) (string, error) {
+			b, err := c.GetSecretBinary(id)
+			return string(b), err
+		},
+	},
+}
+
+func TestAESGCMRoundTripThroughCache(t *testing.T) {
+	t.Parallel()
+	for _, k := range secretKinds {
+		t.Run(k.name, func(t *testing.T) {
+			t.Parallel()
+			c, srv := newCache(t, newAESGCM(t))
+			if err := k.create(srv, "app/db"); err != nil {
+				t.Fatal(err)
+			}
+			for i, call := range []string{"miss", "hit", "hit"} {
+				got, err := k.read(c, "app/db")
+				if err != nil || got != plaintext {
+					t.Fatalf("%s (read %d): got %q, %v; want %q, nil", call, i, got, err, plaintext)
+				}
+			}
+			if got := srv.Calls("GetSecretValue"); got != 1 {
+				t.Errorf("got %d GetSecretValue calls, want 1", got)
+			}
+		})
+	}
+}
+
+func TestAESGCMKeepsNoPlaintext(t *testing.T) {
+	t.Parallel()
+	for _, k := range secretKinds {
+		t.Run(k.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{}
+			c, srv := newCache(t, Chain(newAESGCM(t), rec))
+			if err := k.create(srv, "app/db"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := k.read(c, "app/db"); err != nil {
+				t.Fatal(err)
+			}
+			s := rec.sealed(t)
+			if bytes.Contains(s.blob, []byte(plaintext)) {
+				t.Errorf("sealed blob holds the plaintext")
+			}
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
+				if out := fmt.Sprintf(verb, s); strings.Contains(out, plaintext) || strings.Contains(out, fmt.Sprintf("%x", plaintext)) {
+					t.Errorf("%s of the stored value shows the plaintext: %s", verb, out)
+				}
+			}
+			if !strings.Contains(fmt.Sprintf("%#v", s), "app/db") {
+				t.Errorf("got %#v, want the secret's name kept in clear", s)
+			}
+		})
+	}
+}
+
+func TestAESGCMRoundTripKeepsEverything(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2024, 5, 1, 12, 0, 0, 123, time.UTC)
+	full := func(str *string, bin []byte) *secretsmanager.GetSecretValueOutput {
+		return &secretsmanager.GetSecretValueOutput{
+			ARN:           aws.String("arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf"),
+			Name:          aws.String("app/db"),
+			VersionId:     aws.String("v1"),
+			VersionStages: []string{"AWSCURRENT", "blue"},
+			CreatedDate:   &created,
+			SecretString:  str,
+			SecretBinary:  bin,
+		}
+	}
+	tests := []struct {
+		name string
+		in   *secretsmanager.GetSecretValueOutput
+	}{
+		{"string", full(aws.String(plaintext), nil)},
+		{"binary", full(nil, []byte{0, 1, 2, 0xff})},
+		{"both", full(aws.String(plaintext), []byte(plaintext))},
+		{"empty string", full(aws.String(""), nil)},
+		{"empty binary", full(nil, []byte{})},
+		{"neither", full(nil, nil)},
+		{"no metadata", &secretsmanager.GetSecretValueOutput{SecretString: aws.String(plaintext)}},
+	}
+	h := newAESGCM(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := h.Get(h.Put(tt.in)).(*secretsmanager.GetSecretValueOutput)
+			if !ok {
+				t.Fatalf("got %T, want *secretsmanager.GetSecretValueOutput", got)
+			}
+			if g, w := describe(got), describe(tt.in); g != w {
+				t.Errorf("got %s, want %s", g, w)
+			}
+		})
+	}
+}
+
+// describe renders every field Put must preserve, telling nil from empty.
+func describe(o *secretsmanager.GetSecretValueOutput) string {
+	p := func(s *string) string {
+		if s == nil {
+			return "<nil>"
+		}
+		return fmt.Sprintf("%q", *s)
+	}
+	bin := "<nil>"
+	if o.SecretBinary != nil {
+		bin = fmt.Sprintf("%x", o.SecretBinary)
+	}
+	created := "<nil>"
+	if o.CreatedDate != nil {
+		created = o.CreatedDate.Format(time.RFC3339Nano)
+	}
+	return fmt.Sprintf("ARN=%s Name=%s VersionId=%s Stages=%q Created=%s String=%s Binary=%s",
+		p(o.ARN), p(o.Name), p(o.VersionId), o.VersionStages, created, p(o.SecretString), bin)
+}
+
+func TestAESGCMFreshNoncePerPut(t *testing.T) {
+	t.Parallel()
+	h := newAESGCM(t)
+	in := &secretsmanager.GetSecretValueOutput{VersionId: aws.String("v1"), SecretString: aws.String(plaintext)}
+	a, b := h.Put(in).(*Sealed), h.Put(in).(*Sealed)
+	ns := h.aead.NonceSize()
+	if bytes.Equal(a.blob[:ns], b.blob[:ns]) || bytes.Equal(a.blob, b.blob) {
+		t.Errorf("got the same nonce and blob for two Puts, want fresh ones")
+	}
+}
+
+func TestAESGCMDetectsTampering(t *testing.T) {
+	t.Parallel()
+	h := newAESGCM(t)
+	seal := func(version string) *Sealed {
+		return h.Put(&secretsmanager.GetSecretValueOutput{
+			Name:          aws.String("app/db"),
+			VersionId:     aws.String(version),
+			VersionStages: []string{"AWSCURRENT"},
+			SecretString:  aws.String(plaintext),
+		}).(*Sealed)
+	}
+	ns := h.aead.NonceSize()
+	tests := []struct {
+		name   string
+		mutate func(s *Sealed)
+	}{
+		{"flipped nonce byte", func(s *Sealed) { s.blob[0] ^= 1 }},
+		{"flipped ciphertext byte", func(s *Sealed) { s.blob[ns+2] ^= 0x80 }},
+		{"flipped tag byte", func(s *Sealed) { s.blob[len(s.blob)-1] ^= 1 }},
+		{"truncated by one", func(s *Sealed) { s.blob = s.blob[:len(s.blob)-1] }},
+		{"truncated to the nonce", func(s *Sealed) { s.blob = s.blob[:ns] }},
+		{"empty blob", func(s *Sealed) { s.blob = nil }},
+		{"extended", func(s *Sealed) { s.blob = append(s.blob, 0) }},
+		{"other version ID", func(s *Sealed) { s.versionID = "v2" }},
+		{"other name", func(s *Sealed) { s.name = "app/other" }},
+		{"other stages", func(s *Sealed) { s.stages = []string{"AWSPREVIOUS"} }},
+		{"other created date", func(s *Sealed) { s.created = time.Unix(1, 0) }},
+		{"blob moved from another version", func(s *Sealed) { s.blob = seal("v2").blob }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := seal("v1")
+			tt.mutate(s)
+			got := h.Get(s)
+			if err, ok := got.(error); !ok || !errors.Is(err, ErrTampered) {
+				t.Fatalf("got %T %v, want an error matching ErrTampered", got, got)
+			}
+			if strings.Contains(fmt.Sprint(got), plaintext) {
+				t.Errorf("error %q reveals the secret", got)
+			}
+		})
+	}
+}
+
+func TestAESGCMGetRejectsForeignValues(t *testing.T) {
+	t.Parallel()
+	h := newAESGCM(t)
+	other := newAESGCM(t)
+	in := &secretsmanager.GetSecretValueOutput{VersionId: aws.String("v1"), SecretString: aws.String(plaintext)}
+	tests := []struct {
+		name string
+		data any
+		want error
+	}{
+		{"sealed under another key", other.Put(in), ErrTampered},
+		{"plain output", in, ErrNotSealed},
+		{"nil", nil, ErrNotSealed},
+		{"nil *Sealed", (*Sealed)(nil), ErrNotSealed},
+		{"zero Sealed", &Sealed{}, ErrTampered},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := h.Get(tt.data)
+			if err, ok := got.(error); !ok || !errors.Is(err, tt.want) {
+				t.Errorf("got %T %v, want an error matching %v", got, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAESGCMPutRejectsOtherTypes(t *testing.T) {
+	t.Parallel()
+	h := newAESGCM(t)
+	for _, data := range []any{nil, "a string", (*secretsmanager.GetSecretValueOutput)(nil), &Sealed{}} {
+		t.Run(fmt.Sprintf("%T", data), func(t *testing.T) {
+			t.Parallel()
+			if got, ok := h.Put(data).(error); !ok {
+				t.Errorf("got %T, want an error", got)
+			}
+		})
+	}
+}
+
+// TestAESGCMErrorsReachTheCacheCaller checks that a bad sealed value turns
+// into a *secretcache.HookError from the cache, not a panic or a wrong value.
+func TestAESGCMErrorsReachTheCacheCaller(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// setup returns the hook for the cache and a function that spoils
+		// what the cache stored after the first read.
+		setup func(t *testing.T) (secretcache.CacheHook, func())
+	}{
+		{"flipped byte", func(t *testing.T) (secretcache.CacheHook, func()) {
+			rec := &recorder{}
+			return Chain(newAESGCM(t), rec), func() { rec.sealed(t).blob[5] ^= 1 }
+		}},
+		{"truncated", func(t *testing.T) (secretcache.CacheHook, func()) {
+			rec := &recorder{}
+			return Chain(newAESGCM(t), rec), func() { s := rec.sealed(t); s.blob = s.blob[:len(s.blob)/2] }
+		}},
+		{"foreign key", func(t *testing.T) (secretcache.CacheHook, func()) {
+			sealer, opener := newAESGCM(t), newAESGCM(t)
+			return Funcs{PutFunc: sealer.Put, GetFunc: opener.Get}, func() {}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, spoil := tt.setup(t)
+			c, srv := newCache(t, h)
+			if _, err := srv.CreateSecret("app/db", plaintext); err != nil {
+				t.Fatal(err)
+			}
+			first, firstErr := c.GetSecretString("app/db")
+			if firstErr == nil {
+				spoil()
+			}
+			got, err := c.GetSecretString("app/db")
+			if firstErr != nil {
+				err = firstErr // the foreign key fails on the very first read
+			}
+			var hookErr *secretcache.HookError
+			if !errors.As(err, &hookErr) || !errors.Is(err, ErrTampered) {
+				t.Fatalf("got %q, %v; want a *secretcache.HookError matching ErrTampered", got, err)
+			}
+			if got != "" || strings.Contains(err.Error(), plaintext) {
+				t.Errorf("got %q, %q; want no value and no secret in the error", got, err)
+			}
+			if first != "" && first != plaintext {
+				t.Errorf("first read: got %q, want %q", first, plaintext)
+			}
+		})
+	}
+}
+
+func TestNewAESGCMKeySizes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		key     []byte
+		wantErr bool
+	}{
+		{"nil draws a key", nil, false},
+		{"32 bytes", bytes.Repeat([]byte{7}, 32), false},
+		{"empty", []byte{}, true},
+		{"16 bytes (AES-128)", make([]byte, 16), true},
+		{"24 bytes (AES-192)", make([]byte, 24), true},
+		{"33 bytes", make([]byte, 33), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, err := NewAESGCM(tt.key)
+			if gotErr := err != nil; gotErr != tt.wantErr || (h == nil) != tt.wantErr {
+				t.Errorf("got %v, %v; want error %v", h, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestNewAESGCMSameKeyOpens(t *testing.T) {
+	t.Parallel()
+	key := bytes.Repeat([]byte{0x42}, KeySize)
+	a, _ := NewAESGCM(key)
+	b, _ := NewAESGCM(key)
+	got, ok := b.Get(a.Put(&secretsmanager.GetSecretValueOutput{SecretString: aws.String(plaintext)})).(*secretsmanager.GetSecretValueOutput)
+	if !ok || aws.ToString(got.SecretString) != plaintext {
+		t.Errorf("got %v, want the secret opened by a hook with the same key", got)
+	}
+}
+
+func TestAESGCMConcurrentHits(t *testing.T) {
+	t.Parallel()
+	c, srv := newCache(t, newAESGCM(t))
+	ids := []string{"a", "b", "c", "d"}
+	for _, id := range ids {
+		if _, err := srv.CreateSecret(id, plaintext+id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const goroutines, reads = 32, 200
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines)
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range reads {
+				id := ids[(g+i)%len(ids)]
+				got, err := c.GetSecretString(id)
+				if err != nil || got != plaintext+id {
+					errs <- fmt.Errorf("%s: got %q, %v; want %q", id, got, err, plaintext+id)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got, want := srv.Calls("GetSecretValue"), len(ids); got != want {
+		t.Errorf("got %d GetSecretValue calls, want %d", got, want)
+	}
+}

@@ -1,0 +1,50 @@
+// Package hook provides ready-made implementations of secretcache.CacheHook:
+// AESGCM, which keeps every cached secret encrypted in memory; Chain, which
+// composes hooks; and Funcs, which turns two functions into a hook.
+//
+// Plug one in through CacheConfig.Hook:
+//
+//	h, err := hook.NewAESGCM(nil) // a random key for this process
+//	if err != nil { ... }
+//	cache, err := secretcache.New(func(c *secretcache.Cache) { c.Hook = h })
+//
+// Every hit then decrypts the secret for that call only; what the cache keeps
+// between calls is ciphertext.
+//
+// # Threat model
+//
+// AESGCM protects secrets from being read out of a copy of the process's
+// memory taken without running code in it: a heap dump or profile shipped to
+// a support ticket, a core file, swap, and accidental logging or printing of
+// the cache's internals (a %#v of the wrong struct). Those hold only
+// ciphertext and the non-secret version metadata (ARN, name, version ID,
+// staging labels, creation date), which is kept in clear so that a sealed
+// value is self-contained and authenticated.
+//
+// It does NOT protect against an attacker who runs code in the process or can
+// read its memory while it runs: such an attacker can call the cache like the
+// program does, or read the key, which has to sit in the same memory to be
+// useful. Nor does it hide the plaintext of a secret while a caller holds it:
+// GetSecretString returns an ordinary Go string.
+//
+// Wiping plaintext is best effort. The hook zeroes the buffers it allocates
+// for plaintext once they have been sealed or copied out, but Go strings are
+// immutable and cannot be wiped, the garbage collector may have copied a
+// buffer before it was zeroed, and the SDK's own buffers are outside the
+// hook's reach.
+//
+// # Errors
+//
+// A hook cannot return an error from Put or Get directly, so every hook here
+// returns an error value in place of the result, which the cache reports to
+// its caller as a *secretcache.HookError wrapping it. A sealed value that was
+// altered, truncated, moved to another version's metadata or sealed under
+// another key therefore makes the call fail with an error that matches
+// ErrTampered (errors.Is); it never panics and never yields a wrong secret.
+//
+// # Concurrency
+//
+// AESGCM, the hook Chain returns and Funcs (when its functions are) are safe
+// for concurrent use, as the cache requires: Get runs on every hit, from any
+// number of goroutines at once.
+package hook
