@@ -1,6 +1,10 @@
 package jdbcstyle
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
 
 // ErrClosed is returned by Connect on a Connector that has been closed.
 var ErrClosed = errors.New("jdbcstyle: connector closed")
@@ -44,4 +48,76 @@ func (e *DSNError) Error() string {
 		return "jdbcstyle: dsn: " + e.Problem
 	}
 	return "jdbcstyle: dsn: param " + e.Param + ": " + e.Problem
+}
+
+// ConnectError reports a Connect that failed, either reading the secret or
+// logging in. The underlying error stays reachable with errors.As: a
+// *mysql.MySQLError or *pgconn.PgError for a refused login, a Secrets
+// Manager or secretcache error for a read. When the Connect's context or
+// login timeout ended, errors.Is also matches the context's error.
+type ConnectError struct {
+	// SecretID is the secret the credentials come from.
+	SecretID string
+	// Stage is the staging label whose version could not be read or
+	// parsed, or "" when the failure was a login.
+	Stage string
+	// Attempts lists, in order, the staging labels of the versions whose
+	// credentials were tried; it is empty when no login was attempted.
+	Attempts []string
+	// Err is the failure: for refused logins, the first one's error.
+	Err error
+
+	ctxErr error
+	msg    string // built once, with every password tried scrubbed from it
+}
+
+// newLoginError builds the error of a failed login. The drivers do not put
+// passwords in their messages; scrubbing them anyway costs nothing and
+// holds if a driver ever does.
+func newLoginError(secretID string, stages []string, err, ctxErr error, passwords []string) *ConnectError {
+	e := &ConnectError{SecretID: secretID, Attempts: stages, Err: err, ctxErr: ctxErr}
+	msg := e.format()
+	for _, pw := range passwords {
+		if pw != "" {
+			msg = strings.ReplaceAll(msg, pw, redacted)
+		}
+	}
+	e.msg = msg
+	return e
+}
+
+// Error describes the failure: the secret, the versions tried, and the
+// underlying error's text.
+func (e *ConnectError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return e.format()
+}
+
+func (e *ConnectError) format() string {
+	var b strings.Builder
+	b.WriteString("jdbcstyle: secret ")
+	b.WriteString(strconv.Quote(e.SecretID))
+	switch {
+	case len(e.Attempts) > 0:
+		b.WriteString(": login failed, tried " + strings.Join(e.Attempts, ", "))
+	case e.Stage != "":
+		b.WriteString(" " + e.Stage)
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	if e.ctxErr != nil && !errors.Is(e.Err, e.ctxErr) {
+		b.WriteString(" (" + e.ctxErr.Error() + ")")
+	}
+	return b.String()
+}
+
+// Unwrap returns Err and, when the Connect's context had ended, its error.
+func (e *ConnectError) Unwrap() []error {
+	if e.ctxErr != nil {
+		return []error{e.Err, e.ctxErr}
+	}
+	return []error{e.Err}
 }

@@ -1,0 +1,104 @@
+package jdbcstyle
+
+import (
+	"context"
+	"database/sql/driver"
+
+	"github.com/secretcache/secretcache-go/secretcache"
+)
+
+// recover runs the recovery ladder after the login with cur, the cached
+// AWSCURRENT credentials, failed with first:
+//
+//  1. refresh AWSCURRENT (shared and rate-limited by the cache) and log in
+//     again if it brought different credentials;
+//  2. else, unless fallbacks are off, log in with AWSPENDING if it has the
+//     same username (single-user rotation between setSecret and
+//     finishSecret: the database already has the pending password);
+//  3. else with AWSPREVIOUS if its username differs (alternating users: the
+//     previous user still works while the new one may not yet).
+//
+// It stops at the first success, at any error that is not an authentication
+// failure (a lockout included), and after maxAttempts logins. When every
+// login was refused it returns the first error, the one the secret's
+// current credentials got.
+func (c *Connector) recover(ctx context.Context, cache *secretcache.Cache, cur *login, first error) (driver.Conn, error) {
+	r := attempts{c: c, stages: []string{stageCurrent}, passwords: []string{cur.password}}
+	if c.drv.classify(first) != authFailure {
+		return nil, r.fail(ctx, first)
+	}
+	if next := c.refreshed(ctx, cache, stageCurrent); next != nil && next.raw != cur.raw {
+		cur = next
+		if conn, err := r.try(ctx, stageCurrent, next); err == nil || c.drv.classify(err) != authFailure {
+			return conn, r.done(ctx, err)
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, r.fail(ctx, ctx.Err())
+	}
+	if c.cfg.NoFallback || len(r.stages) >= maxAttempts {
+		return nil, r.fail(ctx, first)
+	}
+	stage, fb := c.fallback(ctx, cache, cur)
+	if fb == nil {
+		return nil, r.fail(ctx, first)
+	}
+	if conn, err := r.try(ctx, stage, fb); err == nil || c.drv.classify(err) != authFailure {
+		return conn, r.done(ctx, err)
+	}
+	return nil, r.fail(ctx, first)
+}
+
+// fallback picks the version to try after AWSCURRENT, per steps 2 and 3 of
+// recover, reading each candidate fresh: a cached AWSPENDING may be left
+// over from an earlier rotation.
+func (c *Connector) fallback(ctx context.Context, cache *secretcache.Cache, cur *login) (string, *login) {
+	if l := c.refreshed(ctx, cache, stagePending); l != nil && l.username == cur.username && l.raw != cur.raw {
+		return stagePending, l
+	}
+	if l := c.refreshed(ctx, cache, stagePrevious); l != nil && l.username != cur.username {
+		return stagePrevious, l
+	}
+	return "", nil
+}
+
+// refreshed fetches the version labelled stage now (the cache shares and
+// rate-limits the call) and returns its login, or nil when the stage does
+// not exist or cannot be read: the ladder then moves on.
+func (c *Connector) refreshed(ctx context.Context, cache *secretcache.Cache, stage string) *login {
+	if _, err := cache.Refresh(ctx, c.cfg.SecretID, stage); err != nil {
+		return nil
+	}
+	l, err := c.resolve(ctx, cache, stage)
+	if err != nil {
+		return nil
+	}
+	return l
+}
+
+// attempts records the logins of one Connect for its error.
+type attempts struct {
+	c         *Connector
+	stages    []string
+	passwords []string
+}
+
+func (r *attempts) try(ctx context.Context, stage string, l *login) (driver.Conn, error) {
+	r.stages = append(r.stages, stage)
+	r.passwords = append(r.passwords, l.password)
+	r.c.loginHook(stage)
+	return l.connect(ctx)
+}
+
+// done returns nil for a successful try, else its error as a ConnectError.
+func (r *attempts) done(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	return r.fail(ctx, err)
+}
+
+func (r *attempts) fail(ctx context.Context, err error) error {
+	scrubPostgresError(err)
+	return newLoginError(r.c.cfg.SecretID, r.stages, err, ctx.Err(), r.passwords)
+}
