@@ -1,9 +1,13 @@
 package jdbcstyle
 
 import (
+	"context"
 	"database/sql"
 	"errors"
+	"net"
+	"strconv"
 	"testing"
+	"time"
 )
 
 func TestWrongPasswordRejected(t *testing.T) {
@@ -67,4 +71,101 @@ func TestConnectorClose(t *testing.T) {
 			t.Errorf("cache after Close: got %v, want it still open", err)
 		}
 	})
+}
+
+// blackhole accepts TCP connections and never answers, so that a login
+// to it waits until its context ends. Each accept is signalled on accepted.
+func blackhole(t *testing.T) (port int, accepted <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan struct{}, 16)
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().(*net.TCPAddr).Port, ch
+}
+
+func TestConnectContext(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// run sets the scene and returns the DSN params, the context for
+		// Connect, and the error Connect must match with errors.Is.
+		run func(t *testing.T, e *env) (params string, ctx context.Context, want error)
+	}{
+		{"cancelled during login", func(t *testing.T, e *env) (string, context.Context, error) {
+			port, accepted := blackhole(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			t.Cleanup(cancel)
+			go func() {
+				<-accepted
+				cancel()
+			}()
+			return "?host=127.0.0.1&port=" + strconv.Itoa(port), ctx, context.Canceled
+		}},
+		{"loginTimeout during login", func(t *testing.T, e *env) (string, context.Context, error) {
+			port, _ := blackhole(t)
+			return "?host=127.0.0.1&port=" + strconv.Itoa(port) + "&loginTimeout=200ms", context.Background(), context.DeadlineExceeded
+		}},
+		{"cancelled reading the secret", func(t *testing.T, e *env) (string, context.Context, error) {
+			e.sm.SetLatency("GetSecretValue", time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			t.Cleanup(cancel)
+			return "", ctx, context.DeadlineExceeded
+		}},
+		{"already cancelled", func(t *testing.T, e *env) (string, context.Context, error) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return "", ctx, context.Canceled
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			forEachEngine(t, func(t *testing.T, e *env) {
+				user, pw := e.newUser(t, "ctx")
+				e.createSecret(t, e.secretJSON(t, user, pw))
+				params, ctx, want := tt.run(t, e)
+				c, logins := e.connector(t, params)
+				start := time.Now()
+				conn, err := c.Connect(ctx)
+				if err == nil {
+					conn.Close()
+					t.Fatal("Connect: got a connection, want an error")
+				}
+				if !errors.Is(err, want) {
+					t.Errorf("got %v, want errors.Is %v", err, want)
+				}
+				if d := time.Since(start); d > 10*time.Second {
+					t.Errorf("Connect returned after %v, want promptly", d)
+				}
+				if got := logins.take(); len(got) > 1 {
+					t.Errorf("got logins %v, want at most one: a cancelled login is not retried", got)
+				}
+			})
+		})
+	}
 }

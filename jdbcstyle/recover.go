@@ -10,8 +10,9 @@ import (
 // recover runs the recovery ladder after the login with cur, the cached
 // AWSCURRENT credentials, failed with first:
 //
-//  1. refresh AWSCURRENT (shared and rate-limited by the cache) and log in
-//     again if it brought different credentials;
+//  1. refresh AWSCURRENT (shared and rate-limited by the cache, and skipped
+//     when a concurrent Connect already did) and log in again if it brought
+//     different credentials;
 //  2. else, unless fallbacks are off, log in with AWSPENDING if it has the
 //     same username (single-user rotation between setSecret and
 //     finishSecret: the database already has the pending password);
@@ -27,7 +28,7 @@ func (c *Connector) recover(ctx context.Context, cache *secretcache.Cache, cur *
 	if c.drv.classify(first) != authFailure {
 		return nil, r.fail(ctx, first)
 	}
-	if next := c.refreshed(ctx, cache, stageCurrent); next != nil && next.raw != cur.raw {
+	if next := c.newerCurrent(ctx, cache, cur); next != nil {
 		cur = next
 		if conn, err := r.try(ctx, stageCurrent, next); err == nil || c.drv.classify(err) != authFailure {
 			return conn, r.done(ctx, err)
@@ -47,6 +48,20 @@ func (c *Connector) recover(ctx context.Context, cache *secretcache.Cache, cur *
 		return conn, r.done(ctx, err)
 	}
 	return nil, r.fail(ctx, first)
+}
+
+// newerCurrent returns AWSCURRENT credentials different from cur, or nil.
+// When a concurrent Connect has already refreshed the cache, the cached
+// version is newer and no call is needed: in a storm of connects after a
+// rotation, only the first failures reach Secrets Manager.
+func (c *Connector) newerCurrent(ctx context.Context, cache *secretcache.Cache, cur *login) *login {
+	if l, err := c.resolve(ctx, cache, stageCurrent); err == nil && l.raw != cur.raw {
+		return l
+	}
+	if l := c.refreshed(ctx, cache, stageCurrent); l != nil && l.raw != cur.raw {
+		return l
+	}
+	return nil
 }
 
 // fallback picks the version to try after AWSCURRENT, per steps 2 and 3 of

@@ -303,8 +303,10 @@ func TestConcurrentConnectsAfterRotation(t *testing.T) {
 				t.Fatalf("a concurrent Connect failed: %v", err)
 			}
 		}
-		if got := e.sm.Calls("GetSecretValue"); got > 3 {
+		got := e.sm.Calls("GetSecretValue")
+		if got > 3 {
 			t.Errorf("got %d GetSecretValue calls for %d connects, want at most 3", got, n)
 		}
+		t.Logf("%d concurrent connects after a rotation made %d GetSecretValue calls", n, got)
 	})
 }
