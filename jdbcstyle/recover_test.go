@@ -1,0 +1,219 @@
+package jdbcstyle
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/secretcache/secretcache-go/secretcache"
+	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
+)
+
+// fakeDB stands in for a database in tests of the ladder's decisions that
+// a real server cannot be made to take safely in parallel, such as a
+// locked account.
+type fakeDB struct {
+	mu       sync.Mutex
+	accounts map[string]string // user → password it accepts
+	locked   map[string]bool
+	down     error // when set, every login fails with it
+}
+
+type fakeAuthError struct{ user string }
+
+func (e *fakeAuthError) Error() string { return "fake: access denied for " + e.user }
+
+type fakeLockedError struct{}
+
+func (fakeLockedError) Error() string { return "fake: account locked" }
+
+type fakeConn struct{ driver.Conn }
+
+func (fakeConn) Close() error { return nil }
+
+func (db *fakeDB) connector(_ address, user, password string) (driver.Connector, error) {
+	return fakeConnector{db, user, password}, nil
+}
+
+func (db *fakeDB) classify(err error) failure {
+	var ae *fakeAuthError
+	switch {
+	case errors.As(err, &ae):
+		return authFailure
+	case errors.As(err, new(fakeLockedError)):
+		return lockout
+	}
+	return otherFailure
+}
+
+type fakeConnector struct {
+	db             *fakeDB
+	user, password string
+}
+
+func (f fakeConnector) Connect(context.Context) (driver.Conn, error) {
+	f.db.mu.Lock()
+	defer f.db.mu.Unlock()
+	switch {
+	case f.db.down != nil:
+		return nil, f.db.down
+	case f.db.locked[f.user]:
+		return nil, fakeLockedError{}
+	case f.db.accounts[f.user] == f.password:
+		return fakeConn{}, nil
+	}
+	return nil, &fakeAuthError{f.user}
+}
+
+func (f fakeConnector) Driver() driver.Driver { return nil }
+
+func fakeSecret(user, password string) string {
+	b, _ := json.Marshal(map[string]string{"host": "db", "username": user, "password": password})
+	return string(b)
+}
+
+func TestRecoveryLadder(t *testing.T) {
+	t.Parallel()
+	type version struct {
+		user, password string
+		stages         []string // nil: AWSCURRENT
+	}
+	tests := []struct {
+		name     string
+		versions []version // put in order
+		stale    bool      // the cache loads AWSCURRENT after the first version, not the last
+		accounts map[string]string
+		locked   map[string]bool
+		down     error
+		params   string
+		want     []string // stages tried
+		wantOK   bool
+		wantErr  func(error) bool
+	}{
+		{name: "current works", versions: []version{{"app", "p1", nil}},
+			accounts: map[string]string{"app": "p1"}, want: []string{stageCurrent}, wantOK: true},
+		{name: "rotated since cached", stale: true, versions: []version{{"app", "p1", nil}, {"app", "p2", nil}},
+			accounts: map[string]string{"app": "p2"}, want: []string{stageCurrent, stageCurrent}, wantOK: true},
+		{name: "window: pending same user", versions: []version{{"app", "p1", nil}, {"app", "p2", []string{stagePending}}},
+			accounts: map[string]string{"app": "p2"}, want: []string{stageCurrent, stagePending}, wantOK: true},
+		{name: "pending of another user is not tried", versions: []version{{"app", "p1", nil}, {"app_clone", "p2", []string{stagePending}}},
+			accounts: map[string]string{"app_clone": "p2"}, want: []string{stageCurrent}},
+		{name: "previous of another user", versions: []version{{"app", "p1", nil}, {"app_clone", "p2", nil}},
+			accounts: map[string]string{"app": "p1"}, want: []string{stageCurrent, stagePrevious}, wantOK: true},
+		{name: "previous of the same user is not tried", versions: []version{{"app", "p1", nil}, {"app", "p2", nil}},
+			accounts: map[string]string{"app": "p1"}, want: []string{stageCurrent}},
+		{name: "fallback off", versions: []version{{"app", "p1", nil}, {"app", "p2", []string{stagePending}}},
+			accounts: map[string]string{"app": "p2"}, params: "?fallback=false", want: []string{stageCurrent}},
+		{name: "three attempts at most", stale: true, versions: []version{{"app", "p1", nil}, {"app", "p2", nil}, {"app", "p3", []string{stagePending}}},
+			accounts: map[string]string{"app": "p4"}, want: []string{stageCurrent, stageCurrent, stagePending}},
+		{name: "lockout stops at once", versions: []version{{"app", "p1", nil}, {"app", "p2", nil}},
+			locked: map[string]bool{"app": true}, want: []string{stageCurrent},
+			wantErr: func(err error) bool { return errors.As(err, new(fakeLockedError)) }},
+		{name: "other errors are not retried", versions: []version{{"app", "p1", nil}, {"app", "p2", nil}},
+			down: errors.New("fake: connection refused"), want: []string{stageCurrent},
+			wantErr: func(err error) bool { return strings.Contains(err.Error(), "connection refused") }},
+		{name: "bad connection hidden", versions: []version{{"app", "p1", nil}},
+			down: driver.ErrBadConn, want: []string{stageCurrent},
+			wantErr: func(err error) bool { return !errors.Is(err, driver.ErrBadConn) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sm := secretsmanagertest.NewServer()
+			defer sm.Close()
+			cache, err := secretcache.New(func(c *secretcache.Cache) { c.Client = sm.Client() })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cache.Close()
+			for i, v := range tt.versions {
+				if i == 0 {
+					_, err = sm.CreateSecret("s", fakeSecret(v.user, v.password))
+				} else {
+					_, err = sm.PutSecretValue("s", fakeSecret(v.user, v.password), v.stages...)
+				}
+				if err == nil && (i == len(tt.versions)-1 || tt.stale && i == 0) {
+					_, err = cache.GetSecretString("s")
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := NewConnector(cache, MySQL, "s"+tt.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.drv = &fakeDB{accounts: tt.accounts, locked: tt.locked, down: tt.down}
+			logins := &logins{}
+			c.onLogin = logins.add
+
+			_, err = c.Connect(context.Background())
+			if got := logins.take(); !equalStages(got, tt.want) {
+				t.Errorf("got logins %v, want %v", got, tt.want)
+			}
+			switch {
+			case tt.wantOK && err != nil:
+				t.Errorf("got %v, want a connection", err)
+			case !tt.wantOK && err == nil:
+				t.Errorf("got a connection, want an error")
+			case !tt.wantOK && tt.wantErr == nil && !errors.As(err, new(*fakeAuthError)):
+				t.Errorf("got %v, want the authentication error", err)
+			case tt.wantErr != nil && !tt.wantErr(err):
+				t.Errorf("got %v, not the error wanted", err)
+			}
+			if err != nil && (strings.Contains(err.Error(), "p1") || strings.Contains(err.Error(), "p2")) {
+				t.Errorf("error %q contains a password", err)
+			}
+		})
+	}
+}
+
+func TestConnectSecretProblems(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		secret string // "" leaves the secret missing
+		engine Engine
+		params string
+		want   string
+	}{
+		{"missing secret", "", MySQL, "", `jdbcstyle: secret "s" AWSCURRENT: `},
+		{"not JSON", "hunter2hunter2", MySQL, "", `jdbcstyle: secret "s" AWSCURRENT: jdbcstyle: secret JSON: malformed JSON`},
+		{"RDS-managed without host", `{"username":"u","password":"hunter2hunter2"}`, MySQL, "", "add a host param"},
+		{"engine mismatch", `{"engine":"postgres","host":"h","username":"u","password":"hunter2hunter2"}`, MySQL, "", "for engine postgres, not mysql"},
+		{"unknown engine", `{"engine":"oracle","host":"h","username":"u","password":"hunter2hunter2","dbname":"x"}`, Postgres, "", "for engine oracle, not postgres"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sm := secretsmanagertest.NewServer()
+			defer sm.Close()
+			cache, err := secretcache.New(func(c *secretcache.Cache) { c.Client = sm.Client() })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cache.Close()
+			if tt.secret != "" {
+				if _, err := sm.CreateSecret("s", tt.secret); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := NewConnector(cache, tt.engine, "s"+tt.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Connect(context.Background())
+			var ce *ConnectError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want a *ConnectError containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error %q contains the secret", err)
+			}
+		})
+	}
+}
