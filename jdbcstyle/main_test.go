@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -121,7 +122,7 @@ func (l *logins) take() []string {
 // to the DSN, and the record of its logins.
 func (e *env) connector(t testing.TB, params string) (*Connector, *logins) {
 	t.Helper()
-	c, err := NewConnector(e.cache, e.engine, e.id+params)
+	c, err := NewConnector(e.cache, e.engine, e.dsn(params))
 	if err != nil {
 		t.Fatalf("NewConnector: %v", err)
 	}
@@ -129,6 +130,26 @@ func (e *env) connector(t testing.TB, params string) (*Connector, *logins) {
 	c.onLogin = l.add
 	t.Cleanup(func() { _ = c.Close() })
 	return c, l
+}
+
+// dsn returns the DSN of the test's secret with the driver params the test
+// server needs (e.g. sslmode=disable for a server without TLS) and extra,
+// "" or "?name=value&...".
+func (e *env) dsn(extra string) string {
+	plain := e.db.DSN("user", "password")
+	var base string
+	if e.engine == Postgres {
+		if u, err := url.Parse(plain); err == nil {
+			base = u.RawQuery
+		}
+	} else if _, q, ok := strings.Cut(plain, "?"); ok {
+		base = q
+	}
+	params := strings.Trim(base+"&"+strings.TrimPrefix(extra, "?"), "&")
+	if params == "" {
+		return e.id
+	}
+	return e.id + "?" + params
 }
 
 // openDB returns a pool that opens a new connection for every query, so

@@ -1,0 +1,97 @@
+package jdbcstyle
+
+import (
+	"context"
+	"database/sql/driver"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// BenchmarkConnect compares opening a connection with credentials from the
+// cache against the plain driver given the same credentials literally, on
+// the same server in the same run. Both sides log in fully each time; the
+// difference is what this package adds to a login.
+//
+//	go test -run '^$' -bench Connect -count 5 ./jdbcstyle/
+func BenchmarkConnect(b *testing.B) {
+	for _, engine := range []Engine{MySQL, Postgres} {
+		b.Run(engine.String(), func(b *testing.B) {
+			plain, cached := benchConnectors(b, engine)
+			b.Run("plain", func(b *testing.B) { benchConnect(b, plain) })
+			b.Run("secretsmanager", func(b *testing.B) { benchConnect(b, cached) })
+		})
+	}
+}
+
+// BenchmarkConnectParallel is BenchmarkConnect with concurrent connects, as
+// a pool filling up after a restart makes them.
+func BenchmarkConnectParallel(b *testing.B) {
+	for _, engine := range []Engine{MySQL, Postgres} {
+		b.Run(engine.String(), func(b *testing.B) {
+			plain, cached := benchConnectors(b, engine)
+			b.Run("plain", func(b *testing.B) { benchConnectParallel(b, plain) })
+			b.Run("secretsmanager", func(b *testing.B) { benchConnectParallel(b, cached) })
+		})
+	}
+}
+
+// benchConnectors returns the plain driver's connector with a literal
+// password and this package's connector on a secret with the same
+// credentials, its cache warm.
+func benchConnectors(b *testing.B, engine Engine) (plain, cached driver.Connector) {
+	e := newEnv(b, engine)
+	user, pw := e.newUser(b, "bench")
+	e.createSecret(b, e.secretJSON(b, user, pw))
+	c, _ := e.connector(b, "")
+	var err error
+	if engine == MySQL {
+		var cfg *mysql.Config
+		if cfg, err = mysql.ParseDSN(e.db.DSN(user, pw)); err == nil {
+			plain, err = mysql.NewConnector(cfg)
+		}
+	} else {
+		var cfg *pgx.ConnConfig
+		if cfg, err = pgx.ParseConfig(e.db.DSN(user, pw)); err == nil {
+			plain = stdlib.GetConnector(*cfg)
+		}
+	}
+	if err != nil {
+		b.Fatalf("plain connector: %v", err)
+	}
+	conn, err := c.Connect(context.Background()) // warms the cache
+	if err != nil {
+		b.Fatalf("Connect: %v", err)
+	}
+	conn.Close()
+	return plain, c
+}
+
+func benchConnect(b *testing.B, c driver.Connector) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		conn, err := c.Connect(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		conn.Close()
+	}
+}
+
+func benchConnectParallel(b *testing.B, c driver.Connector) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			conn, err := c.Connect(ctx)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			conn.Close()
+		}
+	})
+}

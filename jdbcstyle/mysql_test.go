@@ -1,0 +1,76 @@
+package jdbcstyle
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMySQLConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		params   string
+		a        address
+		wantNet  string
+		wantAddr string
+		wantTLS  string // the server name mysql.NewConnector must derive; "" for no TLS
+	}{
+		{"tcp", "", address{host: "db.example.com", port: 3307, dbname: "shop"}, "tcp", "db.example.com:3307", ""},
+		{"ipv6", "", address{host: "::1", port: 3306}, "tcp", "[::1]:3306", ""},
+		{"unix socket", "", address{host: "/run/mysqld/mysqld.sock", port: 3306}, "unix", "/run/mysqld/mysqld.sock", ""},
+		{"tls name from the secret's host", "tls=true", address{host: "db.example.com", port: 3306}, "tcp", "db.example.com:3306", "db.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := newMySQLDriver(tt.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := d.config(tt.a, "app", "pw")
+			if cfg.Net != tt.wantNet || cfg.Addr != tt.wantAddr || cfg.User != "app" || cfg.Passwd != "pw" || cfg.DBName != tt.a.dbname {
+				t.Errorf("got %s(%s) user %q db %q, want %s(%s) user app db %q", cfg.Net, cfg.Addr, cfg.User, cfg.DBName, tt.wantNet, tt.wantAddr, tt.a.dbname)
+			}
+			if d.base.User != "" || d.base.Passwd != "" {
+				t.Errorf("the base config was modified")
+			}
+			if _, err := d.connector(tt.a, "app", "pw"); err != nil {
+				t.Fatalf("connector: %v", err)
+			}
+			// mysql.NewConnector derives the server name from Addr only when
+			// none is set: the base must not have pinned one.
+			if tt.wantTLS != "" && (cfg.TLS == nil || cfg.TLS.ServerName != "") {
+				t.Fatalf("got a TLS server name fixed before the address was known")
+			}
+		})
+	}
+}
+
+func TestMySQLDriverParams(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, params string
+		wantErr      bool
+	}{
+		{"none", "", false},
+		{"known", "parseTime=true&loc=Local&timeout=5s", false},
+		{"system variable", "sql_mode=%27ANSI%27", false},
+		{"bad bool", "parseTime=maybe", true},
+		{"unknown tls config", "tls=nosuchconfig", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := newMySQLDriver(tt.params)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("got %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), "jdbcstyle: ") {
+				t.Errorf("got %q, want the jdbcstyle prefix", err)
+			}
+			if err == nil && tt.name == "known" && !d.base.ParseTime {
+				t.Errorf("parseTime did not reach the driver config")
+			}
+		})
+	}
+}
