@@ -46,5 +46,7 @@
 //
 // AESGCM, the hook Chain returns and Funcs (when its functions are) are safe
 // for concurrent use, as the cache requires: Get runs on every hit, from any
-// number of goroutines at once.
+// number of goroutines at once. Hooks take no context because they do no
+// I/O: a cancelled context ends the cache call around a hook; the hook
+// itself always runs to completion, in microseconds.
 package hook

@@ -64,8 +64,11 @@ func (l *lazyCache) get() (*secretcache.Cache, error) {
 // Response is what the function returns: proof that it could read the
 // secret, never the secret.
 type Response struct {
-	Status       string `json:"status"`
-	SecretLength int    `json:"secretLength"`
+	// Status is "connected" once the secret was read.
+	Status string `json:"status"`
+	// SecretLength is the secret's length in bytes: enough to see that the
+	// right secret arrived without exposing it.
+	SecretLength int `json:"secretLength"`
 }
 
 // handler reads the secret for this invocation. The context carries the
