@@ -1,6 +1,10 @@
 package jdbcstyle
 
-import "testing"
+import (
+	"context"
+	"errors"
+	"testing"
+)
 
 func TestErrorMessages(t *testing.T) {
 	t.Parallel()
@@ -20,6 +24,39 @@ func TestErrorMessages(t *testing.T) {
 			t.Parallel()
 			if got := tt.err.Error(); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestConnectError(t *testing.T) {
+	t.Parallel()
+	denied := errors.New("access denied for app (password pw-secret-1 was wrong)")
+	tests := []struct {
+		name string
+		err  *ConnectError
+		want string
+		is   []error
+	}{
+		{"read failure", &ConnectError{SecretID: "db", Stage: "AWSCURRENT", Err: errors.New("not found")},
+			`jdbcstyle: secret "db" AWSCURRENT: not found`, nil},
+		{"login failure scrubbed", newLoginError("db", []string{"AWSCURRENT", "AWSPENDING"}, denied, nil, []string{"pw-secret-1", "pw-secret-2"}),
+			`jdbcstyle: secret "db": login failed, tried AWSCURRENT, AWSPENDING: access denied for app (password [REDACTED] was wrong)`, []error{denied}},
+		{"deadline", newLoginError("db", []string{"AWSCURRENT"}, errors.New("i/o timeout"), context.DeadlineExceeded, nil),
+			`jdbcstyle: secret "db": login failed, tried AWSCURRENT: i/o timeout (context deadline exceeded)`, []error{context.DeadlineExceeded}},
+		{"context error not repeated", newLoginError("db", []string{"AWSCURRENT"}, context.Canceled, context.Canceled, nil),
+			`jdbcstyle: secret "db": login failed, tried AWSCURRENT: context canceled`, []error{context.Canceled}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.err.Error(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			for _, target := range tt.is {
+				if !errors.Is(tt.err, target) {
+					t.Errorf("errors.Is(%v): got false, want true", target)
+				}
 			}
 		})
 	}

@@ -1,0 +1,95 @@
+package jdbcstyle
+
+import (
+	"database/sql"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRegisteredDrivers opens databases with sql.Open, as a service does,
+// through the default caches built from the standard AWS configuration,
+// here pointed at the in-process Secrets Manager by the endpoint param. It
+// sets environment variables, so it does not run in parallel.
+func TestRegisteredDrivers(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "",
+		"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_PROFILE": "",
+		"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_SECRETS_MANAGER": "",
+	} {
+		t.Setenv(k, v)
+	}
+	tests := []struct {
+		engine      Engine
+		driverName  string
+		passThrough string
+		check       string // a query that only works with passThrough applied
+	}{
+		{MySQL, DriverMySQL, "parseTime=true", "SELECT NOW()"},
+		{Postgres, DriverPostgres, "application_name=jdbcstyle-test", "SELECT '2000-01-01'::timestamp WHERE current_setting('application_name') = 'jdbcstyle-test'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.engine.String(), func(t *testing.T) {
+			e := newEnv(t, tt.engine)
+			user, pw := e.newUser(t, "open")
+			arn, err := e.sm.CreateSecret(e.id, e.secretJSON(t, user, pw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			endpoint := "endpoint=" + url.QueryEscape(e.sm.URL)
+			for _, dsn := range []string{
+				e.dsn("?region=eu-west-1&" + endpoint + "&" + tt.passThrough),
+				// The region of the ARN is used; the secret ID is given once.
+				strings.Replace(e.dsn("?"+endpoint+"&"+tt.passThrough), e.id, arn, 1),
+			} {
+				db, err := sql.Open(tt.driverName, dsn)
+				if err != nil {
+					t.Fatalf("sql.Open: %v", err)
+				}
+				defer db.Close()
+				var got time.Time
+				if err := db.QueryRowContext(testContext(t), tt.check).Scan(&got); err != nil {
+					t.Fatalf("query needing %s: %v", tt.passThrough, err)
+				}
+			}
+			for _, region := range []string{"eu-west-1", "us-east-1"} {
+				l := defaultCache(region, e.sm.URL)
+				if l.c.Load() == nil {
+					t.Errorf("default cache for %s: not built, want built by the first Connect", region)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenConnectorErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, driverName, dsn, want string
+	}{
+		{"bad DSN", DriverMySQL, "app:hunter2@tcp(db)/x", "jdbcstyle: dsn: "},
+		{"bad mysql param", DriverMySQL, "db?parseTime=maybe", "jdbcstyle: mysql driver params: "},
+		{"bad postgres param", DriverPostgres, "db?sslmode=sometimes", "jdbcstyle: postgres driver params: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db, err := sql.Open(tt.driverName, tt.dsn)
+			if err == nil {
+				db.Close()
+				t.Fatalf("sql.Open: got no error, want %q", tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("got %q, want the prefix %q and no password", err, tt.want)
+			}
+		})
+	}
+}
