@@ -56,7 +56,7 @@ func TestSecretID(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		secret any // marshalled to the secret's JSON
+		secret any     // marshalled to the secret's JSON
 		opts   options // secretID, region and endpoint are filled in
 	}{{
 		name:   "full secret",
