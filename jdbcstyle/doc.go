@@ -6,11 +6,11 @@
 //
 // # Usage
 //
-// Importing the package registers two database/sql drivers,
-// "secretsmanager-mysql" (MySQL, MariaDB, Aurora MySQL; go-sql-driver/mysql
-// underneath) and "secretsmanager-postgres" (PostgreSQL, Aurora PostgreSQL,
-// Redshift; pgx v5 underneath). Their DSN names the secret instead of
-// carrying a password:
+// Importing the package registers two database/sql drivers, DriverMySQL
+// ("secretsmanager-mysql": MySQL, MariaDB, Aurora MySQL; go-sql-driver/mysql
+// underneath) and DriverPostgres ("secretsmanager-postgres": PostgreSQL,
+// Aurora PostgreSQL, Redshift; pgx v5 underneath). Their DSN names the
+// secret instead of carrying a password:
 //
 //	db, err := sql.Open("secretsmanager-mysql", "prod/app/db?parseTime=true")
 //
@@ -19,36 +19,42 @@
 // the structure AWS documents (see ParseSecret); the params host, port and
 // dbname override the secret's, which RDS-managed secrets need since they
 // hold only a username and a password. The params region and endpoint pick
-// the Secrets Manager client, fallback=false turns off the rotation
-// fallbacks, loginTimeout bounds one connect; every other param goes to the
-// underlying driver untouched.
+// the Secrets Manager client (an ARN's region is used when there is no
+// region param), fallback=false turns off the rotation fallbacks,
+// loginTimeout bounds one connect; every other param goes to the underlying
+// driver untouched, except user and password params, which are refused.
 //
-// The drivers share one secretcache.Cache per (region, endpoint), built on
-// first use from the standard AWS configuration (environment, shared
-// profile, IRSA, AWS_ENDPOINT_URL_SECRETS_MANAGER). A service that builds its
-// own cache uses a Connector instead:
+// The drivers share one secretcache.Cache per (region, endpoint), built by
+// the first Connect from the standard AWS configuration (environment,
+// shared profile, IRSA, AWS_ENDPOINT_URL_SECRETS_MANAGER) and kept for the
+// life of the process. A service that builds its own cache, to configure or
+// close it, uses a Connector instead:
 //
 //	cache, err := secretcache.New()
 //	...
 //	conn, err := jdbcstyle.NewConnector(cache, jdbcstyle.Postgres, "prod/app/db?sslmode=require")
 //	...
-//	db := sql.OpenDB(conn)
+//	db := sql.OpenDB(conn) // db.Close closes conn, not cache
 //
 // # Rotation
 //
 // Every new connection reads the credentials from the cache, so a login
 // costs no Secrets Manager call while the cached version is valid. When the
 // database rejects the credentials (MySQL/MariaDB error 1045 or 1698,
-// PostgreSQL SQLSTATE 28P01 or 28000), Connect refreshes the secret (one call
-// shared by all concurrent connects, rate-limited per secret) and retries if
-// the version changed. If it did not, it tries AWSPENDING when that version
-// has the same username (single-user rotation, between the rotation
-// function's setSecret and finishSecret steps, when the database already has
-// the new password), or AWSPREVIOUS when its username differs (alternating
-// users). Then it gives up with the driver's own error, still reachable with
-// errors.As as a *mysql.MySQLError or *pgconn.PgError. One Connect makes at
-// most three login attempts, never retries an account lockout, and never
-// reports an authentication failure as driver.ErrBadConn, which would make
+// PostgreSQL SQLSTATE 28P01 or 28000), Connect refreshes the secret's
+// AWSCURRENT version (one call shared by concurrent connects, rate-limited
+// per secret, and skipped when another connect already brought a newer
+// version) and logs in again if the credentials changed. If they did not,
+// or still fail, it tries AWSPENDING when that version has the same
+// username (single-user rotation, between the rotation function's setSecret
+// and finishSecret steps, when the database already has the new password),
+// or else AWSPREVIOUS when its username differs (alternating users, when the
+// new user is not ready yet). Then it gives up with the error of the first
+// login, still reachable with errors.As as a *mysql.MySQLError or
+// *pgconn.PgError inside a *ConnectError. One Connect makes at most three
+// login attempts and, besides reading AWSCURRENT, at most three Secrets
+// Manager calls; it never retries an account lockout (MySQL 3118 and 3955, MariaDB 4150 and 4151), and never
+// reports a login failure as driver.ErrBadConn, which would make
 // database/sql try again and multiply the attempts.
 //
 // Connections already open are never closed by a rotation: MySQL, MariaDB
@@ -70,8 +76,8 @@
 //
 // # Concurrency
 //
-// A Connector and the registered drivers are safe for concurrent use; this
-// is what database/sql requires of them. A Secret is a plain value.
+// A Connector and the registered drivers are safe for concurrent use, as
+// database/sql requires. Config and Secret are plain values.
 //
 // # Secrets in errors and logs
 //
