@@ -1,0 +1,431 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/secretcache/secretcache-go/jdbcstyle"
+	"github.com/secretcache/secretcache-go/secretcache"
+	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
+)
+
+const (
+	secretID = "demo/rotation"
+
+	stageCurrent = "AWSCURRENT"
+	stagePending = "AWSPENDING"
+
+	// settleTimeout bounds the wait for a phase's condition beyond its
+	// least duration.
+	settleTimeout = 15 * time.Second
+)
+
+// facts is what a run observed, for its test to check.
+type facts struct {
+	user, clone string   // the demo users
+	passwords   []string // every password set; none may be printed
+	phases      []phase
+	// windowOpened counts connections opened between setSecret and
+	// finishSecret of the single-user rotation, when only AWSPENDING's
+	// password worked.
+	windowOpened int64
+	firstErr     error // the workload's first error, if any
+}
+
+// phase is a phase's name and what happened during it.
+type phase struct {
+	name string
+	counts
+}
+
+// counts are the counters at one moment, or their changes over a phase.
+type counts struct {
+	queries int64
+	errors  int64
+	byUser  map[string]int64 // queries served per user
+	opened  int64            // connections the Connector opened
+	failed  int64            // Connects that failed
+	logins  int64            // login attempts, counted by the relay
+	calls   int              // GetSecretValue requests Secrets Manager received
+}
+
+// refused is how many login attempts the database refused.
+func (c counts) refused() int64 { return c.logins - c.opened }
+
+func (c counts) since(prev counts) counts {
+	d := counts{
+		queries: c.queries - prev.queries,
+		errors:  c.errors - prev.errors,
+		byUser:  make(map[string]int64),
+		opened:  c.opened - prev.opened,
+		failed:  c.failed - prev.failed,
+		logins:  c.logins - prev.logins,
+		calls:   c.calls - prev.calls,
+	}
+	for u, n := range c.byUser {
+		if n -= prev.byUser[u]; n > 0 {
+			d.byUser[u] = n
+		}
+	}
+	return d
+}
+
+// dbSecret is a database secret in the JSON structure AWS documents (and
+// its rotation functions expect).
+type dbSecret struct {
+	Engine   string `json:"engine"`
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	DBName   string `json:"dbname,omitempty"`
+}
+
+// story is the state the steps of the story share.
+type story struct {
+	w      io.Writer
+	eng    engine
+	opts   options
+	admin  *sql.DB
+	secret dbSecret // the secret's current value
+	srv    *secretsmanagertest.Server
+	cache  *secretcache.Cache
+	conn   *countingConnector
+	relay  *relay
+	wl     *workload
+	start  time.Time
+	facts  facts
+
+	phaseName  string
+	phaseStart time.Time
+	phaseFrom  counts
+}
+
+// tell runs the story against the server opts name and writes it to w.
+func tell(ctx context.Context, w io.Writer, eng engine, opts options) (facts, error) {
+	st := &story{w: w, eng: eng, opts: opts}
+	admin, addr, err := openAdmin(eng, opts)
+	if err != nil {
+		return st.facts, err
+	}
+	if admin != opts.adminDB {
+		defer admin.Close()
+	}
+	st.admin = admin
+	var version string
+	if err := admin.QueryRowContext(ctx, eng.version()).Scan(&version); err != nil {
+		return st.facts, fmt.Errorf("admin connection: %w", err)
+	}
+
+	if st.relay, err = startRelay(net.JoinHostPort(addr.host, strconv.Itoa(addr.port))); err != nil {
+		return st.facts, err
+	}
+	defer st.relay.close()
+
+	st.facts.user = "rot_" + randomHex(4)
+	st.facts.clone = st.facts.user + "_clone"
+	defer st.dropUsers(ctx)
+	st.secret = dbSecret{
+		Engine: eng.jdbc().String(), Host: "127.0.0.1", Port: st.relay.addr().Port,
+		Username: st.facts.user, Password: st.newPassword(), DBName: addr.database,
+	}
+	if err := eng.createUser(ctx, admin, st.secret.Username, st.secret.Password, addr.database); err != nil {
+		return st.facts, fmt.Errorf("creating the demo user: %w", err)
+	}
+
+	st.srv = secretsmanagertest.NewServer()
+	defer st.srv.Close()
+	if _, err := st.srv.CreateSecret(secretID, st.secretJSON()); err != nil {
+		return st.facts, err
+	}
+	st.cache, err = secretcache.New(func(c *secretcache.Cache) {
+		c.Client = st.srv.Client()
+		c.CacheItemTTL = int64(opts.ttl)
+	})
+	if err != nil {
+		return st.facts, err
+	}
+	defer st.cache.Close()
+
+	dsn := secretID
+	if p := eng.driverParams(); p != "" {
+		dsn += "?" + p
+	}
+	conn, err := jdbcstyle.NewConnector(st.cache, eng.jdbc(), dsn)
+	if err != nil {
+		return st.facts, err
+	}
+	st.conn = &countingConnector{Connector: conn}
+	db := sql.OpenDB(st.conn)
+	defer db.Close()
+	db.SetMaxOpenConns(opts.workers)
+	db.SetMaxIdleConns(opts.workers)
+	db.SetConnMaxLifetime(opts.lifetime)
+
+	fmt.Fprintf(w, "%s at %s; secret %q (user %s) in an embedded Secrets Manager\n",
+		version, net.JoinHostPort(addr.host, strconv.Itoa(addr.port)), secretID, st.facts.user)
+	fmt.Fprintf(w, "%d workers query through one *sql.DB = sql.OpenDB(jdbcstyle.NewConnector(cache, %s, %q))\n",
+		opts.workers, goName(eng.jdbc()), dsn)
+	fmt.Fprintf(w, "connections live %s (SetConnMaxLifetime), cache TTL %s, logins counted by a relay in front of the server\n\n",
+		opts.lifetime, opts.ttl)
+
+	if st.eng.acceptsWrongPassword(ctx, addr, st.secret.Username) {
+		fmt.Fprintf(w, "warning: the server lets %s log in with a wrong password (trust authentication?); no login will be refused below\n\n", st.secret.Username)
+	}
+
+	st.start = time.Now()
+	st.wl = startWorkload(db, eng.whoami(), opts.workers)
+	defer st.wl.stop()
+	for _, step := range []func(context.Context) error{st.steady, st.singleUser, st.alternatingUsers} {
+		if err := step(ctx); err != nil {
+			return st.facts, err
+		}
+	}
+	st.wl.stop()
+	st.wl.mu.Lock()
+	st.facts.firstErr = st.wl.firstErr
+	st.wl.mu.Unlock()
+	st.report()
+	return st.facts, nil
+}
+
+// steady lets the workload run before any rotation.
+func (st *story) steady(ctx context.Context) error {
+	st.begin("steady state")
+	st.log("workload started")
+	if err := st.settle(ctx, st.phaseStart, st.opts.phase, "a query served", st.servedSince(st.phaseFrom)); err != nil {
+		return err
+	}
+	st.end()
+	return nil
+}
+
+// singleUser rotates the password of the one user, with a pause between
+// setSecret and finishSecret.
+func (st *story) singleUser(ctx context.Context) error {
+	st.begin("single-user rotation")
+	st.secret.Password = st.newPassword()
+	version, err := st.srv.PutSecretValue(secretID, st.secretJSON(), stagePending)
+	if err != nil {
+		return err
+	}
+	st.log("createSecret: new password for %s put as AWSPENDING", st.secret.Username)
+	if err := st.eng.setPassword(ctx, st.admin, st.secret.Username, st.secret.Password); err != nil {
+		return fmt.Errorf("setSecret: %w", err)
+	}
+	st.log("setSecret: %s's password changed in the database; the one in AWSCURRENT stops working", st.secret.Username)
+
+	set := st.conn.opened.Load()
+	err = st.settle(ctx, time.Now(), st.opts.window, "a connection opened in the window", func() bool {
+		return st.conn.opened.Load() > set
+	})
+	if err != nil {
+		return err
+	}
+	st.facts.windowOpened = st.conn.opened.Load() - set
+	if err := st.finish(ctx, version); err != nil {
+		return err
+	}
+	st.log("finishSecret: AWSCURRENT moved to the new version; %d connections were opened in the window",
+		st.facts.windowOpened)
+
+	finished := st.conn.opened.Load()
+	err = st.settle(ctx, st.phaseStart, st.opts.phase, "the cache holding the new version", func() bool {
+		return st.cached(ctx) == version && st.conn.opened.Load() > finished
+	})
+	if err != nil {
+		return err
+	}
+	st.log("the cache holds the new AWSCURRENT")
+	st.end()
+	return nil
+}
+
+// alternatingUsers rotates to the clone user, leaving the first user's
+// password as it is.
+func (st *story) alternatingUsers(ctx context.Context) error {
+	st.begin("alternating users")
+	st.secret.Username, st.secret.Password = st.facts.clone, st.newPassword()
+	version, err := st.srv.PutSecretValue(secretID, st.secretJSON(), stagePending)
+	if err != nil {
+		return err
+	}
+	st.log("createSecret: user %s with a new password put as AWSPENDING", st.facts.clone)
+	if err := st.eng.createUser(ctx, st.admin, st.secret.Username, st.secret.Password, st.secret.DBName); err != nil {
+		return fmt.Errorf("setSecret: %w", err)
+	}
+	st.log("setSecret: user %s created in the database; %s keeps working", st.facts.clone, st.facts.user)
+	if err := st.finish(ctx, version); err != nil {
+		return err
+	}
+	st.log("finishSecret: AWSCURRENT moved to the version of %s", st.facts.clone)
+	err = st.settle(ctx, st.phaseStart, st.opts.phase, "a query served as "+st.facts.clone, func() bool {
+		return st.wl.servedAs(st.facts.clone) > 0
+	})
+	if err != nil {
+		return err
+	}
+	st.log("queries served as %s, once the cache's TTL passed", st.facts.clone)
+	st.end()
+	return nil
+}
+
+// finish plays finishSecret: one UpdateSecretVersionStage call moves
+// AWSCURRENT to version, and AWSPREVIOUS follows to the old one.
+func (st *story) finish(ctx context.Context, version string) error {
+	stages, err := st.srv.VersionStages(secretID)
+	if err != nil {
+		return err
+	}
+	var current string
+	for id, labels := range stages {
+		if slices.Contains(labels, stageCurrent) {
+			current = id
+		}
+	}
+	_, err = st.srv.Client().UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId:            aws.String(secretID),
+		VersionStage:        aws.String(stageCurrent),
+		MoveToVersionId:     aws.String(version),
+		RemoveFromVersionId: aws.String(current),
+	})
+	if err != nil {
+		return fmt.Errorf("finishSecret: %w", err)
+	}
+	return nil
+}
+
+// cached returns the version ID of AWSCURRENT in the cache, as the
+// Connector sees it.
+func (st *story) cached(ctx context.Context) string {
+	v, err := st.cache.GetVersion(ctx, secretID, stageCurrent)
+	if err != nil {
+		return ""
+	}
+	return v.VersionID
+}
+
+// settle waits until at least least has passed since from and cond holds,
+// polling; it fails when cond still does not hold settleTimeout later.
+func (st *story) settle(ctx context.Context, from time.Time, least time.Duration, what string, cond func() bool) error {
+	deadline := time.Now().Add(least + settleTimeout)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for time.Since(from) < least || !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: no %s after %s", st.phaseName, what, time.Since(from).Round(time.Millisecond))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// servedSince returns a condition: a query was served since c.
+func (st *story) servedSince(c counts) func() bool {
+	return func() bool { return st.wl.queries.Load() > c.queries }
+}
+
+func (st *story) begin(name string) {
+	st.phaseName, st.phaseStart, st.phaseFrom = name, time.Now(), st.snapshot()
+	fmt.Fprintf(st.w, "%s\n", name)
+}
+
+func (st *story) end() {
+	st.facts.phases = append(st.facts.phases, phase{name: st.phaseName, counts: st.snapshot().since(st.phaseFrom)})
+}
+
+// log writes a step of the story with the time since the workload started.
+func (st *story) log(format string, args ...any) {
+	fmt.Fprintf(st.w, "  %6.3fs  %s\n", time.Since(st.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// snapshot reads every counter. It holds back new logins for as long as
+// those in flight take to end, a few milliseconds.
+func (st *story) snapshot() counts {
+	st.conn.quiet.Lock()
+	defer st.conn.quiet.Unlock()
+	st.wl.mu.Lock()
+	defer st.wl.mu.Unlock()
+	return counts{
+		queries: st.wl.queries.Load(),
+		byUser:  maps.Clone(st.wl.byUser),
+		errors:  st.wl.errors.Load(),
+		opened:  st.conn.opened.Load(),
+		failed:  st.conn.failed.Load(),
+		logins:  st.relay.dials.Load(),
+		calls:   st.srv.Calls("GetSecretValue"),
+	}
+}
+
+// report prints the phases as a table.
+func (st *story) report() {
+	fmt.Fprintln(st.w)
+	tw := tabwriter.NewWriter(st.w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\tqueries\terrors\tconnections\tlogins\trefused\tGetSecretValue\t  served as\t")
+	for _, p := range st.facts.phases {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t  %s\t\n",
+			p.name, p.queries, p.errors, p.opened, p.logins, p.refused(), p.calls, users(p.byUser))
+	}
+	tw.Flush()
+	if st.facts.firstErr != nil {
+		fmt.Fprintf(st.w, "first error: %v\n", st.facts.firstErr)
+	}
+}
+
+// users lists the users that served queries, with their counts.
+func users(byUser map[string]int64) string {
+	var list []string
+	for _, u := range slices.Sorted(maps.Keys(byUser)) {
+		list = append(list, fmt.Sprintf("%s (%d)", u, byUser[u]))
+	}
+	return strings.Join(list, ", ")
+}
+
+// newPassword returns a random password and remembers it for the test.
+func (st *story) newPassword() string {
+	pw := rand.Text()
+	st.facts.passwords = append(st.facts.passwords, pw)
+	return pw
+}
+
+func (st *story) secretJSON() string {
+	b, _ := json.Marshal(st.secret) // a struct of strings and an int cannot fail
+	return string(b)
+}
+
+// dropUsers drops the demo users, even when ctx has ended, so that the demo
+// leaves nothing behind. A failure leaves only users with forgotten random
+// passwords.
+func (st *story) dropUsers(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	for _, u := range []string{st.facts.user, st.facts.clone} {
+		_ = st.eng.dropUser(ctx, st.admin, u)
+	}
+}
+
+// goName returns how Go code names e.
+func goName(e jdbcstyle.Engine) string {
+	if e == jdbcstyle.Postgres {
+		return "jdbcstyle.Postgres"
+	}
+	return "jdbcstyle.MySQL"
+}
