@@ -8,8 +8,8 @@
 //
 //  1. single-user rotation: createSecret puts a new password as AWSPENDING,
 //     setSecret runs ALTER USER (the old password stops working here), and
-//     after a short pause, the window every other wrapper fails in,
-//     finishSecret moves AWSCURRENT to the new version;
+//     after a short pause (the window in which AWSCURRENT holds a password
+//     the database refuses) finishSecret moves AWSCURRENT to the new version;
 //  2. alternating users: createSecret puts <user>_clone with a new password as
 //     AWSPENDING, setSecret creates that user, finishSecret moves AWSCURRENT.
 //
