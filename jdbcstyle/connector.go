@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/secretcache/secretcache-go/secretcache"
 )
@@ -109,24 +110,28 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, &ConnectError{SecretID: c.cfg.SecretID, Err: err}
 	}
 	// database/sql opens pooled connections on a context that never ends.
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.LoginTimeout)
+	deadline := time.Now().Add(c.cfg.LoginTimeout)
+	rctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	l, err := c.resolve(ctx, cache, stageCurrent)
+	l, err := c.resolve(rctx, cache, stageCurrent)
 	if err != nil {
 		return nil, err
 	}
-	c.loginHook(stageCurrent)
-	conn, err := l.connect(ctx)
+	conn, err := c.login(ctx, deadline, stageCurrent, l)
 	if err == nil {
 		return conn, nil
 	}
-	return c.recover(ctx, cache, l, err)
+	return c.recover(rctx, deadline, cache, l, err)
 }
 
-func (c *Connector) loginHook(stage string) {
+// login makes one login attempt with l. ctx must not carry the login
+// deadline: the engine applies it its cheapest way.
+func (c *Connector) login(ctx context.Context, deadline time.Time, stage string, l *login) (driver.Conn, error) {
 	if c.onLogin != nil {
 		c.onLogin(stage)
 	}
+	conn, err := c.drv.login(ctx, deadline, l.conn)
+	return conn, hideBadConn(err)
 }
 
 // Driver returns the registered driver of the Connector's engine, as

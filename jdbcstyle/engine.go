@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"strconv"
+	"time"
 )
 
 // Engine selects the database protocol, and so the underlying driver, of a
@@ -68,6 +69,10 @@ type engineDriver interface {
 	// credentials, from a typed configuration (never a formatted DSN that
 	// holds the password).
 	connector(a address, user, password string) (driver.Connector, error)
+	// login opens one connection with conn, which connector built, giving
+	// up at deadline. ctx is the caller's, without the deadline: how the
+	// deadline is applied is the driver's cheapest way.
+	login(ctx context.Context, deadline time.Time, conn driver.Connector) (driver.Conn, error)
 	// classify tells whether err, from a login, is an authentication
 	// failure worth retrying with other credentials, or a lockout that no
 	// retry may follow.
@@ -90,16 +95,15 @@ const (
 	lockout                     // account locked: stop, do not make it worse
 )
 
-// connect logs in once with l, without letting database/sql see
-// driver.ErrBadConn for an authentication failure.
-func (l *login) connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := l.conn.Connect(ctx)
+// hideBadConn keeps database/sql from seeing driver.ErrBadConn from a login:
+// it retries ErrBadConn up to three times per call, multiplying the
+// attempts, and a login error must reach the caller once, with its own
+// meaning.
+func hideBadConn(err error) error {
 	if err != nil && errors.Is(err, driver.ErrBadConn) {
-		// database/sql retries ErrBadConn up to three times per call; a login
-		// error must reach the caller once, with its own meaning.
-		err = &badConnError{err}
+		return &badConnError{err}
 	}
-	return conn, err
+	return err
 }
 
 // badConnError hides driver.ErrBadConn from errors.Is while keeping the

@@ -1,11 +1,13 @@
 package jdbcstyle
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -60,8 +62,70 @@ func (d *mysqlDriver) config(a address, user, password string) *mysql.Config {
 	} else {
 		cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(a.host, strconv.Itoa(a.port))
 	}
+	cfg.DialFunc = dialWithDeadline
 	return cfg
 }
+
+// loginDeadline carries a login's deadline to dialWithDeadline, and the
+// connection it dialled back, through the context of Connect.
+type loginDeadline struct {
+	at   time.Time
+	conn net.Conn // set by dialWithDeadline, read after Connect returns
+}
+
+type loginDeadlineKey struct{}
+
+// login bounds the login with a deadline on the socket rather than on the
+// context. go-sql-driver/mysql hands a context that can end to a watcher
+// goroutine for the whole login, which costs more than the rest of what
+// this package adds to a connect; the pool opens connections on a context
+// that never ends, so with a socket deadline the common case pays nothing.
+// A context that can end is still watched by the driver as usual.
+func (d *mysqlDriver) login(ctx context.Context, deadline time.Time, conn driver.Connector) (driver.Conn, error) {
+	dl := &loginDeadline{at: deadline}
+	c, err := conn.Connect(context.WithValue(ctx, loginDeadlineKey{}, dl))
+	if err == nil && dl.conn != nil {
+		// The driver sets its own deadlines per read or write only when
+		// readTimeout or writeTimeout is set; clear ours for the session.
+		if err = dl.conn.SetDeadline(time.Time{}); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	if err != nil && ctx.Err() == nil && !time.Now().Before(deadline) {
+		err = &deadlineError{err}
+	}
+	return c, err
+}
+
+// dialWithDeadline dials like the driver does and sets the login's deadline
+// on the connection.
+func dialWithDeadline(ctx context.Context, network, addr string) (net.Conn, error) {
+	dl, _ := ctx.Value(loginDeadlineKey{}).(*loginDeadline)
+	var nd net.Dialer
+	if dl != nil {
+		nd.Deadline = dl.at
+	}
+	conn, err := nd.DialContext(ctx, network, addr)
+	if err != nil || dl == nil {
+		return conn, err
+	}
+	if err := conn.SetDeadline(dl.at); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	dl.conn = conn
+	return conn, nil
+}
+
+// deadlineError marks a login that failed because its deadline passed, so
+// that errors.Is(err, context.DeadlineExceeded) holds as it would had the
+// deadline been on the context.
+type deadlineError struct{ err error }
+
+func (e *deadlineError) Error() string { return e.err.Error() + " (login deadline exceeded)" }
+
+func (e *deadlineError) Unwrap() []error { return []error{e.err, context.DeadlineExceeded} }
 
 func (d *mysqlDriver) classify(err error) failure {
 	var me *mysql.MySQLError

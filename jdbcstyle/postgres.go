@@ -1,12 +1,14 @@
 package jdbcstyle
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -60,6 +62,14 @@ func (d *postgresDriver) connector(a address, user, password string) (driver.Con
 	}
 	cfg.Password = password
 	return stdlib.GetConnector(*cfg), nil
+}
+
+// login bounds the login with a context deadline, which pgx watches without
+// a goroutine of its own.
+func (d *postgresDriver) login(ctx context.Context, deadline time.Time, conn driver.Connector) (driver.Conn, error) {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	return conn.Connect(ctx)
 }
 
 func (d *postgresDriver) classify(err error) failure {

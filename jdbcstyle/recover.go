@@ -3,6 +3,7 @@ package jdbcstyle
 import (
 	"context"
 	"database/sql/driver"
+	"time"
 
 	"github.com/secretcache/secretcache-go/secretcache"
 )
@@ -23,8 +24,10 @@ import (
 // failure (a lockout included), and after maxAttempts logins. When every
 // login was refused it returns the first error, the one the secret's
 // current credentials got.
-func (c *Connector) recover(ctx context.Context, cache *secretcache.Cache, cur *login, first error) (driver.Conn, error) {
-	r := attempts{c: c, stages: []string{stageCurrent}, passwords: []string{cur.password}}
+//
+// ctx carries the Connect's deadline, which is also passed as deadline.
+func (c *Connector) recover(ctx context.Context, deadline time.Time, cache *secretcache.Cache, cur *login, first error) (driver.Conn, error) {
+	r := attempts{c: c, deadline: deadline, stages: []string{stageCurrent}, passwords: []string{cur.password}}
 	if c.drv.classify(first) != authFailure {
 		return nil, r.fail(ctx, first)
 	}
@@ -94,6 +97,7 @@ func (c *Connector) refreshed(ctx context.Context, cache *secretcache.Cache, sta
 // attempts records the logins of one Connect for its error.
 type attempts struct {
 	c         *Connector
+	deadline  time.Time
 	stages    []string
 	passwords []string
 }
@@ -101,8 +105,7 @@ type attempts struct {
 func (r *attempts) try(ctx context.Context, stage string, l *login) (driver.Conn, error) {
 	r.stages = append(r.stages, stage)
 	r.passwords = append(r.passwords, l.password)
-	r.c.loginHook(stage)
-	return l.connect(ctx)
+	return r.c.login(ctx, r.deadline, stage, l)
 }
 
 // done returns nil for a successful try, else its error as a ConnectError.

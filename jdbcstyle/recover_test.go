@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/secretcache/secretcache-go/secretcache"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
@@ -37,6 +38,10 @@ func (fakeConn) Close() error { return nil }
 
 func (db *fakeDB) connector(_ address, user, password string) (driver.Connector, error) {
 	return fakeConnector{db, user, password}, nil
+}
+
+func (db *fakeDB) login(ctx context.Context, _ time.Time, conn driver.Connector) (driver.Conn, error) {
+	return conn.Connect(ctx)
 }
 
 func (db *fakeDB) classify(err error) failure {
