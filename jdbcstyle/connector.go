@@ -32,11 +32,11 @@ type Connector struct {
 	parent driver.Driver // returned by Driver
 	caches cacheSource
 
-	// logins memoises, per stage, the underlying connector built from the
+	// logins memoises, per stage, the credentials and underlying connector built from the
 	// last secret string seen, so that a Connect with cached credentials
 	// parses nothing and builds nothing. Written by any Connect that sees a
 	// new string; a stale entry is only a rebuild.
-	logins [3]atomic.Pointer[login]
+	logins [3]atomic.Pointer[creds]
 
 	closed atomic.Bool
 
@@ -126,7 +126,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 
 // login makes one login attempt with l. ctx must not carry the login
 // deadline: the engine applies it its cheapest way.
-func (c *Connector) login(ctx context.Context, deadline time.Time, stage string, l *login) (driver.Conn, error) {
+func (c *Connector) login(ctx context.Context, deadline time.Time, stage string, l *creds) (driver.Conn, error) {
 	if c.onLogin != nil {
 		c.onLogin(stage)
 	}
@@ -149,9 +149,9 @@ func (c *Connector) Close() error {
 	return nil
 }
 
-// resolve returns the login for the version of the secret labelled stage,
+// resolve returns the credentials for the version of the secret labelled stage,
 // from the cache, rebuilding it only when the cached string changed.
-func (c *Connector) resolve(ctx context.Context, cache *secretcache.Cache, stage string) (*login, error) {
+func (c *Connector) resolve(ctx context.Context, cache *secretcache.Cache, stage string) (*creds, error) {
 	raw, err := cache.GetSecretStringWithStageWithContext(ctx, c.cfg.SecretID, stage)
 	if err != nil {
 		return nil, &ConnectError{SecretID: c.cfg.SecretID, Stage: stage, Err: err}
@@ -179,7 +179,7 @@ func stageIndex(stage string) int {
 }
 
 // build parses a secret string and applies the DSN overrides.
-func (c *Connector) build(raw string) (*login, error) {
+func (c *Connector) build(raw string) (*creds, error) {
 	s, err := ParseSecret([]byte(raw))
 	if err != nil {
 		return nil, err
@@ -207,5 +207,5 @@ func (c *Connector) build(raw string) (*login, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &login{raw: raw, username: s.Username, password: string(s.Password), conn: conn}, nil
+	return &creds{raw: raw, username: s.Username, password: string(s.Password), conn: conn}, nil
 }

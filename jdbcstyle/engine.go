@@ -54,9 +54,9 @@ func (e Engine) accepts(secretEngine string) bool {
 	return false
 }
 
-// login is one set of credentials, resolved from a secret version and the
+// creds is one set of credentials, resolved from a secret version and the
 // DSN overrides, ready to log in with.
-type login struct {
+type creds struct {
 	raw      string           // the secret string it was built from
 	username string           // compared across stages to spot alternating users
 	password string           // kept to scrub it from error texts

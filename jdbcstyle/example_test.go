@@ -96,7 +96,7 @@ func ExampleParseSecret() {
 	// Output:
 	// postgres db.example.com 5432 postgres app
 	// [REDACTED]
-	// {Engine:postgres Host:db.example.com Port:5432 Username:app Password:[REDACTED] DBName:postgres MasterARN: DBInstanceIdentifier: DBClusterIdentifier: NamespaceName: SSL:false}
+	// {Engine:postgres Host:db.example.com Port:5432 Username:app Password:[REDACTED] DBName:postgres MasterARN: DBInstanceIdentifier: DBClusterIdentifier: NamespaceName: SSL:false SSLMode:}
 }
 
 // Errors name the key and never the value.

@@ -60,7 +60,7 @@ func TestPasswordPlaceholders(t *testing.T) {
 		{"%v", fmt.Sprintf("%v", p), "[REDACTED]"},
 		{"%q", fmt.Sprintf("%q", p), `"[REDACTED]"`},
 		{"%#v of a Secret", fmt.Sprintf("%#v", Secret{Username: "u", Password: p}),
-			`jdbcstyle.Secret{Engine:"", Host:"", Port:0, Username:"u", Password:jdbcstyle.Password("[REDACTED]"), DBName:"", MasterARN:"", DBInstanceIdentifier:"", DBClusterIdentifier:"", NamespaceName:"", SSL:false}`},
+			`jdbcstyle.Secret{Engine:"", Host:"", Port:0, Username:"u", Password:jdbcstyle.Password("[REDACTED]"), DBName:"", MasterARN:"", DBInstanceIdentifier:"", DBClusterIdentifier:"", NamespaceName:"", SSL:false, SSLMode:""}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

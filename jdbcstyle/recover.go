@@ -26,7 +26,7 @@ import (
 // current credentials got.
 //
 // ctx carries the Connect's deadline, which is also passed as deadline.
-func (c *Connector) recover(ctx context.Context, deadline time.Time, cache *secretcache.Cache, cur *login, first error) (driver.Conn, error) {
+func (c *Connector) recover(ctx context.Context, deadline time.Time, cache *secretcache.Cache, cur *creds, first error) (driver.Conn, error) {
 	r := attempts{c: c, deadline: deadline, stages: []string{stageCurrent}, passwords: []string{cur.password}}
 	if c.drv.classify(first) != authFailure {
 		return nil, r.fail(ctx, first)
@@ -57,7 +57,7 @@ func (c *Connector) recover(ctx context.Context, deadline time.Time, cache *secr
 // When a concurrent Connect has already refreshed the cache, the cached
 // version is newer and no call is needed: in a storm of connects after a
 // rotation, only the first failures reach Secrets Manager.
-func (c *Connector) newerCurrent(ctx context.Context, cache *secretcache.Cache, cur *login) *login {
+func (c *Connector) newerCurrent(ctx context.Context, cache *secretcache.Cache, cur *creds) *creds {
 	if l, err := c.resolve(ctx, cache, stageCurrent); err == nil && l.raw != cur.raw {
 		return l
 	}
@@ -70,7 +70,7 @@ func (c *Connector) newerCurrent(ctx context.Context, cache *secretcache.Cache, 
 // fallback picks the version to try after AWSCURRENT, per steps 2 and 3 of
 // recover, reading each candidate fresh: a cached AWSPENDING may be left
 // over from an earlier rotation.
-func (c *Connector) fallback(ctx context.Context, cache *secretcache.Cache, cur *login) (string, *login) {
+func (c *Connector) fallback(ctx context.Context, cache *secretcache.Cache, cur *creds) (string, *creds) {
 	if l := c.refreshed(ctx, cache, stagePending); l != nil && l.username == cur.username && l.raw != cur.raw {
 		return stagePending, l
 	}
@@ -83,7 +83,7 @@ func (c *Connector) fallback(ctx context.Context, cache *secretcache.Cache, cur 
 // refreshed fetches the version labelled stage now (the cache shares and
 // rate-limits the call) and returns its login, or nil when the stage does
 // not exist or cannot be read: the ladder then moves on.
-func (c *Connector) refreshed(ctx context.Context, cache *secretcache.Cache, stage string) *login {
+func (c *Connector) refreshed(ctx context.Context, cache *secretcache.Cache, stage string) *creds {
 	if _, err := cache.Refresh(ctx, c.cfg.SecretID, stage); err != nil {
 		return nil
 	}
@@ -102,7 +102,7 @@ type attempts struct {
 	passwords []string
 }
 
-func (r *attempts) try(ctx context.Context, stage string, l *login) (driver.Conn, error) {
+func (r *attempts) try(ctx context.Context, stage string, l *creds) (driver.Conn, error) {
 	r.stages = append(r.stages, stage)
 	r.passwords = append(r.passwords, l.password)
 	return r.c.login(ctx, r.deadline, stage, l)

@@ -44,8 +44,14 @@ type Secret struct {
 	DBClusterIdentifier string
 	// NamespaceName is the "namespaceName" key (Redshift Serverless).
 	NamespaceName string
-	// SSL is the "ssl" key (DocumentDB), false when absent.
+	// SSL is the "ssl" key (DocumentDB): true when it is the JSON boolean
+	// true or the string "true", false when absent.
 	SSL bool
+	// SSLMode is the "ssl" key when it is a string other than "true" or
+	// "false": an SSL mode such as "require", the form AWS's JDBC library
+	// reads. It is informational here; the tls and sslmode DSN params set
+	// the drivers' TLS.
+	SSLMode string
 }
 
 // engineDefaults holds, per documented engine value, what an absent "port"
@@ -96,8 +102,8 @@ func ParseSecret(data []byte) (*Secret, error) {
 		DBInstanceIdentifier: r.string("dbInstanceIdentifier", false),
 		DBClusterIdentifier:  r.string("dbClusterIdentifier", false),
 		NamespaceName:        r.string("namespaceName", false),
-		SSL:                  r.bool("ssl"),
 	}
+	s.SSL, s.SSLMode = r.ssl("ssl")
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -191,21 +197,27 @@ func (r *fieldReader) port(key string) int {
 	return p
 }
 
-func (r *fieldReader) bool(key string) bool {
+// ssl reads a key that is a JSON boolean, "true", "false", or another
+// string, which is returned as a mode.
+func (r *fieldReader) ssl(key string) (on bool, mode string) {
 	raw := r.lookup(key)
-	switch {
+	switch k := kind(raw); {
 	case raw == nil:
-		return false
-	case string(raw) == "true", string(raw) == `"true"`:
-		return true
-	case string(raw) == "false", string(raw) == `"false"`:
-		return false
-	case kind(raw) == "string":
-		r.fail(key, `got a string other than "true" or "false", want a boolean`)
-	default:
-		r.fail(key, "got a JSON "+kind(raw)+", want a boolean")
+		return false, ""
+	case k == "boolean":
+		return string(raw) == "true", ""
+	case k != "string":
+		r.fail(key, "got a JSON "+k+", want a boolean or a string")
+		return false, ""
 	}
-	return false
+	_ = json.Unmarshal(raw, &mode) // cannot fail: a valid JSON string
+	switch mode {
+	case "true":
+		return true, ""
+	case "false":
+		return false, ""
+	}
+	return false, mode
 }
 
 // kind names the JSON type of a raw value from its first byte, which is

@@ -80,9 +80,9 @@ var secretTests = []struct {
 		want: &Secret{Engine: "mongo", Host: "h", Port: 27017, Username: "u", Password: testPassword, SSL: true},
 	},
 	{
-		name:    "ssl not a boolean",
-		in:      `{"engine":"mongo","username":"u","password":"` + testPassword + `","ssl":"yes"}`,
-		wantKey: "ssl",
+		name: "ssl mode as AWS's JDBC library reads it",
+		in:   `{"engine":"postgres","username":"u","password":"` + testPassword + `","ssl":"verify-full","port":"5433"}`,
+		want: &Secret{Engine: "postgres", Port: 5433, Username: "u", Password: testPassword, DBName: "postgres", SSLMode: "verify-full"},
 	},
 	{
 		name:    "ssl a number",
@@ -189,8 +189,7 @@ func TestParseSecret(t *testing.T) {
 // secretProblem matches every SecretError.Problem that ParseSecret may
 // produce: fixed text, so that no value can be in it.
 var secretProblem = regexp.MustCompile(`^(missing|empty|not a JSON object|malformed JSON at byte [0-9]+|` +
-	`got a JSON (string|number|boolean|object|array), want a (string|number|boolean)|` +
-	`got a string other than "true" or "false", want a boolean|` +
+	`got a JSON (string|number|boolean|object|array), want a (string|number|boolean or a string)|` +
 	`not a port number \(digits only, 1 to 65535\)|missing, required for engine oracle|` +
 	`not an engine AWS documents \(mysql, mariadb, aurora-mysql, postgres, aurora-postgresql, redshift, oracle, sqlserver, db2, mongo\))$`)
 
