@@ -96,8 +96,10 @@ func checkPhases(t *testing.T, f facts) {
 		}
 	}
 	steady, single, alternating := f.phases[0], f.phases[1], f.phases[2]
-	if steady.calls != 1 {
-		t.Errorf("%s: %d GetSecretValue calls for %d connections, want 1", steady.name, steady.calls, steady.opened)
+	// One load, and perhaps one background refresh if the phase outlasted
+	// the demo TTL's lower bound.
+	if steady.calls < 1 || steady.calls > 2 {
+		t.Errorf("%s: %d GetSecretValue calls for %d connections, want 1 or 2", steady.name, steady.calls, steady.opened)
 	}
 	if steady.refused() != 0 || alternating.refused() != 0 {
 		t.Errorf("refused logins: %s %d, %s %d; want 0 in both", steady.name, steady.refused(), alternating.name, alternating.refused())

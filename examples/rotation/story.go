@@ -146,8 +146,7 @@ func tell(ctx context.Context, w io.Writer, eng engine, opts options) (facts, er
 		fmt.Fprintf(w, "warning: the server lets %s log in with a wrong password (trust authentication?); no login will be refused below\n\n", st.secret.Username)
 	}
 
-	st.start = time.Now()
-	st.wl = startWorkload(db, eng.whoami(), opts.workers)
+	st.wl = newWorkload(db, eng.whoami())
 	defer st.wl.stop()
 	for _, step := range []func(context.Context) error{st.steady, st.singleUser, st.alternatingUsers} {
 		if err := step(ctx); err != nil {
@@ -164,7 +163,11 @@ func tell(ctx context.Context, w io.Writer, eng engine, opts options) (facts, er
 
 // steady lets the workload run before any rotation.
 func (st *story) steady(ctx context.Context) error {
+	// The counts start before the workload, whose first login reads the
+	// secret.
 	st.begin("steady state")
+	st.start = time.Now()
+	st.wl.start(st.opts.workers)
 	st.log("workload started")
 	if err := st.settle(ctx, st.phaseStart, st.opts.phase, "a query served", st.servedSince(st.phaseFrom)); err != nil {
 		return err

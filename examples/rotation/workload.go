@@ -43,6 +43,7 @@ func (c *countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 type workload struct {
 	db     *sql.DB
 	query  string
+	ctx    context.Context // ends at stop
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -56,16 +57,19 @@ type workload struct {
 	firstErr error            // guarded by mu
 }
 
-// startWorkload starts n goroutines running query, which returns a user
-// name, until stop.
-func startWorkload(db *sql.DB, query string, n int) *workload {
+// newWorkload returns a workload running query, which returns a user name,
+// once started.
+func newWorkload(db *sql.DB, query string) *workload {
 	ctx, cancel := context.WithCancel(context.Background())
-	wl := &workload{db: db, query: query, cancel: cancel, byUser: make(map[string]int64)}
+	return &workload{db: db, query: query, ctx: ctx, cancel: cancel, byUser: make(map[string]int64)}
+}
+
+// start starts n goroutines, which run until stop. It is called once.
+func (wl *workload) start(n int) {
 	wl.wg.Add(n)
 	for range n {
-		go wl.loop(ctx)
+		go wl.loop(wl.ctx)
 	}
-	return wl
 }
 
 func (wl *workload) loop(ctx context.Context) {
