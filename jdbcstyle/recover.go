@@ -81,7 +81,7 @@ func (c *Connector) fallback(ctx context.Context, cache *secretcache.Cache, cur 
 }
 
 // refreshed fetches the version labelled stage now (the cache shares and
-// rate-limits the call) and returns its login, or nil when the stage does
+// rate-limits the call) and returns its credentials, or nil when the stage does
 // not exist or cannot be read: the ladder then moves on.
 func (c *Connector) refreshed(ctx context.Context, cache *secretcache.Cache, stage string) *creds {
 	if _, err := cache.Refresh(ctx, c.cfg.SecretID, stage); err != nil {
