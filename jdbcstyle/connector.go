@@ -38,6 +38,11 @@ type Connector struct {
 	// new string; a stale entry is only a rebuild.
 	logins [3]atomic.Pointer[creds]
 
+	// detour remembers the fallback that last let a Connect in while
+	// AWSCURRENT was refused, so that the Connects after it, for a short
+	// while, log in with it first instead of repeating a refused login each.
+	detour atomic.Pointer[detour]
+
 	closed atomic.Bool
 
 	// onLogin, when a test sets it before the first Connect, is called with
@@ -117,11 +122,19 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := c.login(ctx, deadline, stageCurrent, l)
+	r := &attempts{c: c, deadline: deadline}
+	if d := c.detourFor(l); d != nil {
+		conn, err := r.try(ctx, d.stage, d.creds)
+		if err == nil || c.drv.classify(err) != authFailure {
+			return conn, r.done(rctx, err)
+		}
+		c.detour.CompareAndSwap(d, nil)
+	}
+	conn, err := r.try(ctx, stageCurrent, l)
 	if err == nil {
 		return conn, nil
 	}
-	return c.recover(rctx, deadline, cache, l, err)
+	return c.recover(rctx, r, cache, l, err)
 }
 
 // login makes one login attempt with l. ctx must not carry the login

@@ -25,10 +25,10 @@ import (
 // login was refused it returns the first error, the one the secret's
 // current credentials got.
 //
-// ctx carries the Connect's deadline, which is also passed as deadline.
-func (c *Connector) recover(ctx context.Context, deadline time.Time, cache *secretcache.Cache, cur *creds, first error) (driver.Conn, error) {
-	r := attempts{c: c, deadline: deadline, stages: []string{stageCurrent}, passwords: []string{cur.password}}
-	if c.drv.classify(first) != authFailure {
+// r holds the logins made so far, the refused one with cur last; ctx carries
+// the Connect's deadline, r.deadline.
+func (c *Connector) recover(ctx context.Context, r *attempts, cache *secretcache.Cache, cur *creds, first error) (driver.Conn, error) {
+	if c.drv.classify(first) != authFailure || len(r.stages) >= maxAttempts {
 		return nil, r.fail(ctx, first)
 	}
 	if next := c.newerCurrent(ctx, cache, cur); next != nil {
@@ -47,10 +47,43 @@ func (c *Connector) recover(ctx context.Context, deadline time.Time, cache *secr
 	if fb == nil {
 		return nil, r.fail(ctx, first)
 	}
-	if conn, err := r.try(ctx, stage, fb); err == nil || c.drv.classify(err) != authFailure {
-		return conn, r.done(ctx, err)
+	conn, err := r.try(ctx, stage, fb)
+	if err == nil {
+		c.detour.Store(&detour{current: cur.raw, stage: stage, creds: fb, until: time.Now().Add(detourTTL)})
+		return conn, nil
+	}
+	if c.drv.classify(err) != authFailure {
+		return nil, r.done(ctx, err)
 	}
 	return nil, r.fail(ctx, first)
+}
+
+// detourTTL is how long a fallback that worked is tried first. Long enough
+// that a burst of new connections in a rotation window costs one refused
+// login rather than one each (a database may lock out or alert on a run of
+// refused logins); short enough that a user whose credentials start working
+// (the new user of an alternating rotation, once the database has it) is
+// back in use within seconds.
+const detourTTL = 5 * time.Second
+
+// detour is a fallback that let a Connect in while AWSCURRENT, as cached
+// then, was refused.
+type detour struct {
+	current string // the refused AWSCURRENT secret string
+	stage   string
+	creds   *creds
+	until   time.Time
+}
+
+// detourFor returns the detour to try before cur, the cached AWSCURRENT
+// credentials: only while they are still the ones that were refused, and
+// only for a few seconds.
+func (c *Connector) detourFor(cur *creds) *detour {
+	d := c.detour.Load()
+	if d == nil || d.current != cur.raw || time.Now().After(d.until) || c.cfg.NoFallback {
+		return nil
+	}
+	return d
 }
 
 // newerCurrent returns AWSCURRENT credentials different from cur, or nil.

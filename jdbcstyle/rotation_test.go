@@ -117,6 +117,16 @@ func TestRotationWindow(t *testing.T) {
 		if got := e.sm.Calls("GetSecretValue"); got > 2 {
 			t.Errorf("in the window: got %d GetSecretValue calls, want at most 2", got)
 		}
+		// The connections after it go straight to AWSPENDING: a burst of
+		// new connections costs one refused login, not one each.
+		for i := range 3 {
+			if got, err := e.whoami(ctx, db); err != nil || got != user {
+				t.Fatalf("in the window, connection %d: got %q, %v, want %q", i+2, got, err, user)
+			}
+		}
+		if got, want := logins.take(), []string{stagePending, stagePending, stagePending}; !equalStages(got, want) {
+			t.Errorf("in the window, later connections: got logins %v, want %v", got, want)
+		}
 
 		e.finishSecret(t, pending)
 		if got, err := e.whoami(ctx, db); err != nil || got != user {
