@@ -51,9 +51,15 @@
 // or else AWSPREVIOUS when its username differs (alternating users, when the
 // new user is not ready yet). Then it gives up with the error of the first
 // login, still reachable with errors.As as a *mysql.MySQLError or
-// *pgconn.PgError inside a *ConnectError. One Connect makes at most three
-// login attempts and, besides reading AWSCURRENT, at most three Secrets
-// Manager calls; it never retries an account lockout (MySQL 3118 and 3955, MariaDB 4150 and 4151), and never
+// *pgconn.PgError inside a *ConnectError.
+//
+// A fallback that let a Connect in is tried first by the Connects of the
+// next few seconds, while the cached AWSCURRENT is still the refused one, so
+// that a burst of new connections in a rotation window costs one refused
+// login rather than one each: databases may lock out or alert on a run of
+// them. One Connect makes at most three login attempts and, besides reading
+// AWSCURRENT, at most three Secrets Manager calls. It never retries an
+// account lockout (MySQL 3118 and 3955, MariaDB 4150 and 4151), and never
 // reports a login failure as driver.ErrBadConn, which would make
 // database/sql try again and multiply the attempts.
 //
