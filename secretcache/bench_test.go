@@ -3,6 +3,8 @@ package secretcache
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -41,8 +43,10 @@ func benchCache(b *testing.B, n int) (*Cache, *rwMap) {
 			b.Fatal(err)
 		}
 	}
-	for range 2 * n { // let the index snapshot catch up with the inserts
-		c.GetSecretString("secret-0")
+	for range 2 { // let the index snapshot catch up with the inserts
+		for i := range n {
+			c.GetSecretString(fmt.Sprint("secret-", i))
+		}
 	}
 	return c, r
 }
@@ -122,8 +126,12 @@ func (s slowClient) GetSecretValue(ctx context.Context, in *secretsmanager.GetSe
 }
 
 // BenchmarkHitDuringRefresh measures hits on a key whose background refresh
-// is waiting on a service that takes 300 ms to answer, and reports the
-// slowest hit as max-ns.
+// is waiting on a service that takes 300 ms to answer, and, as a baseline,
+// reads of an RWMutex-guarded map timed the same way. It reports the 99.9th
+// percentile and the slowest call. The slowest includes whatever the Go
+// runtime, the OS and the hypervisor did meanwhile (a GC pause, a
+// preemption), which the baseline shows; the percentile shows that no hit
+// waits on the refresh.
 func BenchmarkHitDuringRefresh(b *testing.B) {
 	f := newFake()
 	f.put("db", "AWSCURRENT", "v1", "value")
@@ -137,21 +145,62 @@ func BenchmarkHitDuringRefresh(b *testing.B) {
 	if _, err := c.GetSecretString("db"); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	var worst time.Duration
-	b.ResetTimer()
-	for b.Loop() {
-		if c.ix.load("db").def.state.Load() == 0 {
-			clk.Advance(time.Duration(DefaultCacheItemTTL)) // expire it again; the next hit starts a refresh
+	b.Run("cache", func(b *testing.B) {
+		b.ReportAllocs()
+		var hist latencies
+		before := c.Stats().Refreshes
+		for b.Loop() {
+			if c.ix.load("db").def.state.Load() == 0 {
+				clk.Advance(time.Duration(DefaultCacheItemTTL)) // expire it again; the next hit starts a refresh
+			}
+			start := time.Now()
+			sink, _ = c.GetSecretString("db")
+			hist.add(time.Since(start))
 		}
-		start := time.Now()
-		sink, _ = c.GetSecretString("db")
-		if d := time.Since(start); d > worst {
-			worst = d
+		hist.report(b)
+		b.ReportMetric(float64(c.Stats().Refreshes-before), "refreshes")
+	})
+	b.Run("rwmutex-map", func(b *testing.B) {
+		r := &rwMap{m: map[string]string{"db": "value"}}
+		b.ReportAllocs()
+		var hist latencies
+		for b.Loop() {
+			start := time.Now()
+			sink = r.get("db")
+			hist.add(time.Since(start))
+		}
+		hist.report(b)
+	})
+}
+
+// latencies is a histogram with a bucket per power of two nanoseconds.
+type latencies struct {
+	n       int
+	buckets [64]int
+	max     time.Duration
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.n++
+	l.buckets[bits.Len64(uint64(d))]++
+	l.max = max(l.max, d)
+}
+
+func (l *latencies) report(b *testing.B) {
+	b.ReportMetric(float64(l.quantile(0.999).Nanoseconds()), "p99.9-ns")
+	b.ReportMetric(float64(l.max.Nanoseconds()), "max-ns")
+}
+
+// quantile returns an upper bound of the q-quantile: the top of its bucket.
+func (l *latencies) quantile(q float64) time.Duration {
+	want := int(math.Ceil(q * float64(l.n)))
+	seen := 0
+	for i, n := range l.buckets {
+		if seen += n; seen >= want {
+			return time.Duration(1) << i
 		}
 	}
-	b.ReportMetric(float64(worst.Nanoseconds()), "max-ns")
-	b.ReportMetric(float64(c.Stats().Refreshes), "refreshes")
+	return l.max
 }
 
 // BenchmarkMemoryPerSecret reports the heap the cache retains per cached

@@ -72,11 +72,14 @@ func (ix *index) touch(it *item) {
 }
 
 // missed counts a lookup that the snapshot could not answer and rebuilds the
-// snapshot once such lookups have cost as much as a rebuild, so that the
-// copying is amortised over the inserts that made it necessary.
+// snapshot once there have been an eighth as many such lookups as items. The
+// copying is amortised over the lookups that made it necessary (at most
+// eight map inserts per slow lookup), while an item added since the last
+// rebuild leaves the locked path soon: waiting for as many slow lookups as
+// items left half the keys of a freshly filled cache on the lock.
 func (ix *index) missed() {
 	ix.misses++
-	if ix.misses < ix.lru.Len() {
+	if ix.misses < max(ix.lru.Len()/8, 1) {
 		return
 	}
 	m := make(map[string]*item, ix.lru.Len())
