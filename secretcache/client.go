@@ -36,10 +36,15 @@ func defaultClient(ctx context.Context) (*secretsmanager.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return secretsmanager.NewFromConfig(cfg, withUserAgent), nil
+	return secretsmanager.NewFromConfig(cfg, AppendUserAgent), nil
 }
 
-func withUserAgent(o *secretsmanager.Options) {
+// AppendUserAgent adds this library's name and version to the User-Agent of
+// a Secrets Manager client, as New does for the client it builds. Pass it to
+// secretsmanager.NewFromConfig when building a client for a Cache yourself:
+//
+//	client := secretsmanager.NewFromConfig(cfg, secretcache.AppendUserAgent)
+func AppendUserAgent(o *secretsmanager.Options) {
 	o.APIOptions = append(o.APIOptions, awsmiddleware.AddUserAgentKeyValue("secretcache-go", ModuleVersion))
 }
 
