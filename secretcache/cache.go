@@ -23,6 +23,7 @@ type Cache struct {
 	clock  clock
 	ix     *index
 	flight singleflight.Group
+	slots  atomic.Uint64 // numbers slots, for their singleflight keys
 	stats  stats
 
 	ctx    context.Context // the context of every fetch; cancelled by Close
@@ -140,7 +141,8 @@ func (c *Cache) GetSecretBinaryWithStageWithContext(ctx context.Context, secretI
 
 // get is the read path. A hit costs one atomic load of the index, a map
 // lookup and three atomic loads of words that only change on slow paths, so
-// concurrent hits share no written cache line.
+// concurrent hits share no written cache line. The first hit on an item after
+// the index's epoch moves takes the slow path once, to mark the item used.
 func (c *Cache) get(ctx context.Context, id, stage string) (*value, error) {
 	if it := c.ix.load(id); it != nil {
 		if s := it.slot(stage, c.cfg.stage); s != nil {
@@ -175,8 +177,8 @@ func (c *Cache) getSlow(ctx context.Context, id, stage string) (*value, error) {
 	return c.wait(ctx, s)
 }
 
-// slotFor returns the slot for (id, stage), creating it, and tells the LRU
-// list about the use.
+// slotFor returns the slot for (id, stage), creating it, and marks the item
+// used for the LRU list.
 func (c *Cache) slotFor(id, stage string) (*slot, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -193,8 +195,8 @@ func (c *Cache) slotFor(id, stage string) (*slot, error) {
 			e.retire()
 			c.stats.evictions.Add(1)
 		}
-	case it.seen.Load() != c.ix.epoch.Load():
-		c.ix.touch(it)
+	default:
+		it.used(c.ix.epoch.Load())
 	}
 	return it.slotFor(c, stage), nil
 }
@@ -249,7 +251,11 @@ func (c *Cache) Refresh(ctx context.Context, secretID, stage string) (Version, e
 	if err := c.force(ctx, s); err != nil {
 		return Version{}, err
 	}
-	return s.val.Load().meta.clone(), nil
+	v := s.val.Load()
+	if v == nil { // a successful fetch stores a value; this is defensive
+		return Version{}, fmt.Errorf("secretcache: secret %q (stage %s) has no cached value", secretID, s.stage)
+	}
+	return v.meta.clone(), nil
 }
 
 // GetVersion returns the metadata of the cached version of secretID labelled

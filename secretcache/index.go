@@ -9,28 +9,34 @@ import (
 
 // index maps secret IDs to items. Lookups read an immutable snapshot of the
 // map through one atomic load and take no lock. The LRU list behind it is the
-// authority on membership and order; it is guarded by mu and touched only on
-// slow paths: inserts, evictions, and the first hit on an item after each
-// insert (see touch).
+// authority on membership and order; it is guarded by mu and changed only on
+// slow paths: inserts and evictions.
+//
+// Hits do not reorder the list, which would take mu on every hit. Instead an
+// item records that it was used (see item.used), and when the cache is full,
+// the oldest items used since they were last placed move to the front before
+// the oldest unused one is evicted: the list's order with a second chance
+// for what was read since.
 type index struct {
 	// read is the lock-free snapshot. It may lag behind lru: an item just
 	// added is found under mu until the next rebuild, and an evicted item
 	// stays in it, marked gone, until then.
 	read atomic.Pointer[map[string]*item]
 
-	// epoch grows by one on every insert, the only moment an eviction can
-	// happen. An item whose seen epoch differs has not told the LRU list about
-	// its use since then.
+	// epoch grows by one whenever an item is placed at the front of the
+	// list. An item whose seen epoch is at least its placed epoch was used
+	// since it was placed.
 	epoch atomic.Uint64
 
 	mu      sync.Mutex
+	size    int                           // the most items lru may hold
 	lru     *simplelru.LRU[string, *item] // guarded by mu
 	misses  int                           // guarded by mu: slow lookups since the last rebuild
 	evicted []*item                       // guarded by mu: filled by the eviction callback, drained by add
 }
 
 func newIndex(size int) *index {
-	ix := &index{}
+	ix := &index{size: size}
 	// NewLRU fails only for a size below 1, which config validation rules out.
 	ix.lru, _ = simplelru.NewLRU(size, func(_ string, it *item) {
 		ix.evicted = append(ix.evicted, it)
@@ -50,10 +56,11 @@ func (ix *index) load(id string) *item {
 func (ix *index) add(id string, mk func() *item) (it *item, evicted []*item) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	it, ok := ix.lru.Get(id)
+	it, ok := ix.lru.Peek(id)
 	if !ok {
 		it = mk()
-		it.seen.Store(ix.epoch.Add(1))
+		ix.secondChance()
+		ix.place(it)
 		ix.lru.Add(id, it)
 	}
 	ix.missed()
@@ -61,14 +68,30 @@ func (ix *index) add(id string, mk func() *item) (it *item, evicted []*item) {
 	return it, evicted
 }
 
-// touch moves it to the front of the LRU list: the first hit on an item after
-// an insert does this, later hits do not need to until the next insert.
-func (ix *index) touch(it *item) {
-	ix.mu.Lock()
-	if cur, ok := ix.lru.Get(it.id); ok && cur == it {
-		it.seen.Store(ix.epoch.Load())
+// place stamps it as placed at the front of the list now and not used since.
+// The caller holds mu.
+func (ix *index) place(it *item) {
+	e := ix.epoch.Add(1)
+	it.placed = e
+	it.seen.Store(e - 1)
+}
+
+// secondChance, when the list is full, moves the oldest items that were used
+// since they were placed to the front, so that the eviction that follows
+// takes the oldest unused one. It looks at each item at most once. The caller
+// holds mu.
+func (ix *index) secondChance() {
+	for range ix.lru.Len() {
+		if ix.lru.Len() < ix.size {
+			return
+		}
+		id, oldest, ok := ix.lru.GetOldest()
+		if !ok || oldest.seen.Load() < oldest.placed {
+			return
+		}
+		ix.lru.Get(id) // to the front
+		ix.place(oldest)
 	}
-	ix.mu.Unlock()
 }
 
 // missed counts a lookup that the snapshot could not answer and rebuilds the

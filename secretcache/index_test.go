@@ -131,3 +131,58 @@ func TestCloseStopsEverything(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+func TestEvictionSparesRecentlyRead(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 2 })
+	for _, id := range []string{"a", "b", "c"} {
+		f.put(id, "AWSCURRENT", "v1", "value-"+id)
+	}
+	c.GetSecretString("a")
+	c.GetSecretString("b")
+	c.GetSecretString("a")
+	for range 10 {
+		c.GetSecretString("b") // b is now the most recently used
+	}
+	c.GetSecretString("c") // must evict a
+	before := f.calls.Load()
+	c.GetSecretString("b")
+	if n := f.calls.Load() - before; n != 0 {
+		t.Fatalf("b, the most recently read, was evicted (%d calls)", n)
+	}
+	c.GetSecretString("a")
+	if n := f.calls.Load() - before; n != 1 {
+		t.Errorf("a, the least recently read, should have been evicted: %d calls", n)
+	}
+}
+
+func TestRefreshAcrossEvictionOfItsKey(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 1 })
+	f.put("a", "AWSCURRENT", "v1", "A")
+	f.put("b", "AWSCURRENT", "v1", "B")
+	c.GetSecretString("a")
+	release := f.hold()
+	type result struct {
+		v   Version
+		err error
+	}
+	results := make(chan result, 2)
+	refresh := func() {
+		v, err := c.Refresh(context.Background(), "a", "")
+		results <- result{v, err}
+	}
+	go refresh() // its fetch stores into the slot that b's load evicts
+	eventually(t, "the first refresh is in flight", func() bool { return f.calls.Load() == 2 })
+	go c.GetSecretString("b")
+	eventually(t, "a is evicted", func() bool { return c.Stats().Evictions == 1 })
+	go refresh() // a new slot for a: it must fetch for itself
+	eventually(t, "the second refresh is in flight", func() bool { return f.calls.Load() == 4 })
+	release()
+	for range 2 {
+		r := <-results
+		if r.err != nil || r.v.VersionID != "v1" {
+			t.Errorf("Refresh: got %+v, %v; want version v1", r.v, r.err)
+		}
+	}
+}

@@ -11,7 +11,9 @@ import (
 type item struct {
 	id   string
 	def  *slot         // the configured stage; set at creation, never changes
-	seen atomic.Uint64 // index epoch at the item's last LRU touch
+	seen atomic.Uint64 // index epoch when the item was last marked used
+
+	placed uint64 // guarded by index.mu: epoch when placed at the list's front
 
 	// others holds the slots of other stages. Readers load it without a
 	// lock; writers hold mu and replace the whole map, since an item rarely
@@ -20,6 +22,14 @@ type item struct {
 
 	mu   sync.Mutex
 	gone atomic.Bool // set under mu when the item is evicted or the cache closed
+}
+
+// used marks the item used at epoch, writing only when that changes it, so
+// that concurrent hits on one item do not keep writing its cache line.
+func (it *item) used(epoch uint64) {
+	if it.seen.Load() != epoch {
+		it.seen.Store(epoch)
+	}
 }
 
 func newItem(c *Cache, id string) *item {

@@ -1,6 +1,7 @@
 package secretcache
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,7 +19,7 @@ const (
 type slot struct {
 	c         *Cache
 	id, stage string
-	key       string // singleflight key: unique per (id, stage)
+	key       string // singleflight key: unique per slot, not per (id, stage)
 
 	val   atomic.Pointer[value] // last good value; nil until a fetch succeeds
 	state atomic.Uint32
@@ -41,8 +42,12 @@ type forced struct {
 	err  error
 }
 
+// newSlot makes the slot for (id, stage). Its singleflight key is unique to
+// it: a slot that replaces an evicted one for the same (id, stage) must not
+// join a fetch that will store its result in the evicted one.
 func newSlot(c *Cache, id, stage string) *slot {
-	return &slot{c: c, id: id, stage: stage, key: stage + "\x00" + id}
+	seq := strconv.FormatUint(c.slots.Add(1), 36)
+	return &slot{c: c, id: id, stage: stage, key: seq + "\x00" + stage + "\x00" + id}
 }
 
 // remembered returns the failure of the last fetch while its retry delay has
