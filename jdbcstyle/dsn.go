@@ -57,7 +57,7 @@ type Config struct {
 const (
 	problemEmptyID     = "empty secret id"
 	problemIDTooLong   = "secret id longer than 2048 bytes"
-	problemIDChar      = "secret id has a character that secret names cannot have (letters, digits and /_+=.@- only)"
+	problemIDChar      = "secret id has a character that secret names cannot have (letters, digits and /_+=.@-! only)"
 	problemBadARN      = "secret id has ':' but is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)"
 	problemRepeated    = "given twice"
 	problemEmptyValue  = "empty value"
@@ -171,6 +171,10 @@ func checkDriverParam(key string) error {
 // ARN. Secret names cannot contain ':' or '?', so ':' marks an ARN, and
 // rejecting anything else with ':' also catches DSNs and URLs for other
 // drivers (user:password@...) before they travel anywhere.
+//
+// '!' is not allowed in the names people choose, but AWS services name the
+// secrets they create with it: RDS-managed master-user secrets are
+// rds!db-<uuid> or rds!cluster-<uuid>, Redshift's redshift!<...>.
 func checkSecretID(id string) (region, problem string) {
 	switch {
 	case id == "":
@@ -197,7 +201,7 @@ func checkSecretID(id string) (region, problem string) {
 
 func isSecretIDByte(b byte) bool {
 	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' ||
-		strings.IndexByte("/_+=.@-:", b) >= 0
+		strings.IndexByte("/_+=.@-!:", b) >= 0
 }
 
 func isRegion(s string) bool {

@@ -11,6 +11,10 @@ import (
 
 const testARN = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:prod/app/db-AbCdEf"
 
+// rdsARN names a secret that RDS created for a master user: AWS services
+// put '!' in the names of the secrets they manage.
+const rdsARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0b5c1d2e-aaaa-bbbb-cccc-123456789012-AbCdEf"
+
 // dsnTests is shared by TestParseDSN and the seeds of FuzzParseDSN.
 var dsnTests = []struct {
 	name        string
@@ -23,6 +27,14 @@ var dsnTests = []struct {
 		want: &Config{SecretID: "prod/app/db", LoginTimeout: 30 * time.Second}},
 	{name: "every name character", in: "a/b_c+d=e.f@g-h9Z",
 		want: &Config{SecretID: "a/b_c+d=e.f@g-h9Z", LoginTimeout: 30 * time.Second}},
+	{name: "RDS-managed instance secret", in: "rds!db-0b5c1d2e-aaaa-bbbb-cccc-123456789012?host=db.internal",
+		want: &Config{SecretID: "rds!db-0b5c1d2e-aaaa-bbbb-cccc-123456789012", Host: "db.internal", LoginTimeout: 30 * time.Second}},
+	{name: "RDS-managed cluster secret", in: "rds!cluster-0b5c1d2e-aaaa-bbbb-cccc-123456789012",
+		want: &Config{SecretID: "rds!cluster-0b5c1d2e-aaaa-bbbb-cccc-123456789012", LoginTimeout: 30 * time.Second}},
+	{name: "Redshift-managed secret", in: "redshift!prod-cluster-admin",
+		want: &Config{SecretID: "redshift!prod-cluster-admin", LoginTimeout: 30 * time.Second}},
+	{name: "ARN of an RDS-managed secret", in: rdsARN + "?host=db.internal&dbname=shop",
+		want: &Config{SecretID: rdsARN, Host: "db.internal", DBName: "shop", Region: "us-east-1", LoginTimeout: 30 * time.Second}},
 	{name: "empty query", in: "db?",
 		want: &Config{SecretID: "db", LoginTimeout: 30 * time.Second}},
 	{name: "ARN gives the region", in: testARN,
@@ -52,6 +64,10 @@ var dsnTests = []struct {
 	{name: "empty", in: "", wantProblem: problemEmptyID},
 	{name: "params without id", in: "?host=h", wantProblem: problemEmptyID},
 	{name: "space in id", in: "my db", wantProblem: problemIDChar},
+	{name: "tab in id", in: "rds!db\t1", wantProblem: problemIDChar},
+	{name: "fragment in id", in: "rds!db-1#x", wantProblem: problemIDChar},
+	{name: "ampersand in id", in: "rds!db-1&host=h", wantProblem: problemIDChar},
+	{name: "percent in id", in: "rds%21db-1", wantProblem: problemIDChar},
 	{name: "mysql DSN given by mistake", in: "app:hunter2@tcp(db:3306)/shop", wantProblem: problemIDChar},
 	{name: "URL given by mistake", in: "postgres://app:hunter2@db/shop", wantProblem: problemBadARN},
 	{name: "colon outside an ARN", in: "app:hunter2@db", wantProblem: problemBadARN},
@@ -120,6 +136,7 @@ func TestFormatDSN(t *testing.T) {
 		{"defaults", Config{SecretID: "db"}, "db"},
 		{"default timeout written out", Config{SecretID: "db", LoginTimeout: DefaultLoginTimeout}, "db"},
 		{"region of the ARN left out", Config{SecretID: testARN, Region: "eu-west-3"}, testARN},
+		{"RDS-managed secret", Config{SecretID: rdsARN, Region: "us-east-1", Host: "h"}, rdsARN + "?host=h"},
 		{"everything", Config{SecretID: "db", Host: "::1", Port: 1, DBName: "a b", Region: "us-east-1",
 			Endpoint: "http://h:1", NoFallback: true, LoginTimeout: time.Second, DriverParams: "parseTime=true"},
 			"db?host=%3A%3A1&port=1&dbname=a+b&region=us-east-1&endpoint=http%3A%2F%2Fh%3A1&fallback=false&loginTimeout=1s&parseTime=true"},

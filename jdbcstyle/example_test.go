@@ -45,7 +45,7 @@ func ExampleNewConnector() {
 	defer cache.Close()
 
 	c, err := jdbcstyle.NewConnector(cache, jdbcstyle.Postgres,
-		"rds!db-1234?host=db.example.com&dbname=shop&sslmode=require&loginTimeout=10s")
+		"rds!db-0b5c1d2e-aaaa-bbbb-cccc-123456789012?host=db.example.com&dbname=shop&sslmode=require&loginTimeout=10s")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func ExampleDSNError() {
 	_, err = jdbcstyle.ParseDSN("prod/app/db?loginTimeout=30")
 	fmt.Println(err)
 	// Output:
-	// jdbcstyle: dsn: secret id has a character that secret names cannot have (letters, digits and /_+=.@- only)
+	// jdbcstyle: dsn: secret id has a character that secret names cannot have (letters, digits and /_+=.@-! only)
 	// jdbcstyle: dsn: param loginTimeout: not a positive Go duration (e.g. 30s)
 }
 
