@@ -49,5 +49,6 @@
 // use by parallel tests. Users created with CreateUser are dropped when the
 // test that created them ends.
 //
-// No password appears in an error or log message of this package.
+// No password appears in an error or log message of this package, nor in a
+// Server printed with any fmt verb.
 package testdb

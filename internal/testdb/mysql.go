@@ -136,7 +136,7 @@ func mysqlFromEnv(dsn string) (*Server, error) {
 		// The driver's message does not echo the DSN, but be sure.
 		return nil, fmt.Errorf("testdb: %s is not a go-sql-driver DSN: %s", EnvMySQLDSN, redact(err.Error(), dsn))
 	}
-	s := &Server{Engine: EngineMySQL, adminUser: cfg.User, adminPassword: cfg.Passwd}
+	s := &Server{Engine: EngineMySQL, adminUser: cfg.User, adminPassword: newSecret(cfg.Passwd)}
 	if cfg.Net == "tcp" {
 		host, port, err := net.SplitHostPort(cfg.Addr)
 		if err == nil {

@@ -161,9 +161,9 @@ func startMariaDB(server, dir, initFile, password string, root bool) (_ *Server,
 	base := mysql.NewConfig()
 	base.Net, base.Addr = "tcp", "127.0.0.1:"+strconv.Itoa(port)
 	s := &Server{Engine: EngineMySQL, Host: "127.0.0.1", Port: port,
-		dialect: mysqlDialect{base: base}, adminUser: "admin", adminPassword: password, proc: proc, dir: dir}
+		dialect: mysqlDialect{base: base}, adminUser: "admin", adminPassword: newSecret(password), proc: proc, dir: dir}
 	ready := func(ctx context.Context) error {
-		db, err := sql.Open("mysql", s.dialect.adminDSN(s.adminUser, s.adminPassword, ""))
+		db, err := sql.Open("mysql", s.dialect.adminDSN(s.adminUser, s.adminPassword.reveal(), ""))
 		if err != nil {
 			return err
 		}

@@ -121,7 +121,7 @@ func postgresFromEnv(dsn string) (*Server, error) {
 	}
 	password, _ := u.User.Password()
 	s := &Server{Engine: EnginePostgres, Host: u.Hostname(), Port: 5432,
-		adminUser: u.User.Username(), adminPassword: password}
+		adminUser: u.User.Username(), adminPassword: newSecret(password)}
 	if p := u.Port(); p != "" {
 		if s.Port, err = strconv.Atoi(p); err != nil {
 			return nil, fmt.Errorf("testdb: %s has a bad port", EnvPostgresDSN)

@@ -151,9 +151,9 @@ func startPostmaster(bin postgresBinaries, dir, password string) (_ *Server, err
 	s := &Server{Engine: EnginePostgres, Host: "127.0.0.1", Port: port,
 		dialect: postgresDialect{base: url.URL{Scheme: "postgres", Host: "127.0.0.1:" + strconv.Itoa(port),
 			RawQuery: "sslmode=disable"}},
-		adminUser: "postgres", adminPassword: password, proc: proc, dir: dir}
+		adminUser: "postgres", adminPassword: newSecret(password), proc: proc, dir: dir}
 	ready := func(ctx context.Context) error {
-		db, err := sql.Open("pgx", s.dialect.adminDSN(s.adminUser, s.adminPassword, "postgres"))
+		db, err := sql.Open("pgx", s.dialect.adminDSN(s.adminUser, s.adminPassword.reveal(), "postgres"))
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
@@ -37,7 +38,7 @@ type Server struct {
 
 	dialect       dialect
 	adminUser     string
-	adminPassword string
+	adminPassword secret  // never printed, whatever the fmt verb: see secret
 	admin         *sql.DB // shared admin pool, in the test database; closed by stop
 
 	proc *process // nil for a server named by an environment variable
@@ -84,7 +85,7 @@ func (s *Server) IsAuthError(err error) bool { return s.dialect.isAuthError(err)
 // Database(). It is closed when t ends.
 func (s *Server) AdminDB(t testing.TB) *sql.DB {
 	t.Helper()
-	db, err := sql.Open(s.dialect.driverName(), s.dialect.adminDSN(s.adminUser, s.adminPassword, databaseName))
+	db, err := sql.Open(s.dialect.driverName(), s.dialect.adminDSN(s.adminUser, s.adminPassword.reveal(), databaseName))
 	if err != nil {
 		t.Fatalf("testdb: open %s admin pool: %v", s.Engine, s.redact(err))
 	}
@@ -152,13 +153,36 @@ func (s *Server) KillSessions(t testing.TB, user string) {
 // String describes the server without credentials.
 func (s *Server) String() string { return fmt.Sprintf("%s at %s:%d", s.Engine, s.Host, s.Port) }
 
+// GoString is what %#v prints: the exported fields only.
+func (s *Server) GoString() string {
+	return fmt.Sprintf("&testdb.Server{Engine:%q, Host:%q, Port:%d}", s.Engine, s.Host, s.Port)
+}
+
+// secret is a password that no fmt verb prints. fmt calls no method of an
+// unexported field, so a method alone would not keep a Server value or a
+// struct holding one from printing it; a pointer in a field prints as an
+// address, whatever the verb. Format covers a secret printed on its own.
+type secret struct{ p *string }
+
+func newSecret(password string) secret { return secret{&password} }
+
+// reveal returns the password, for DSNs and redaction only.
+func (s secret) reveal() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
+
+func (secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "[redacted]") }
+
 // open connects the shared admin pool, creating the test database first, and
 // checks that the server rejects a wrong password. bootstrapDB is a database
 // that exists before ours does.
 func (s *Server) open(bootstrapDB string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	boot, err := sql.Open(s.dialect.driverName(), s.dialect.adminDSN(s.adminUser, s.adminPassword, bootstrapDB))
+	boot, err := sql.Open(s.dialect.driverName(), s.dialect.adminDSN(s.adminUser, s.adminPassword.reveal(), bootstrapDB))
 	if err != nil {
 		return fmt.Errorf("testdb: open %s: %v", s, s.redact(err))
 	}
@@ -170,7 +194,7 @@ func (s *Server) open(bootstrapDB string) error {
 	if err := s.dialect.ensureDatabase(ctx, boot, databaseName); err != nil {
 		return fmt.Errorf("testdb: create database %s on %s: %v", databaseName, s, s.redact(err))
 	}
-	s.admin, err = sql.Open(s.dialect.driverName(), s.dialect.adminDSN(s.adminUser, s.adminPassword, databaseName))
+	s.admin, err = sql.Open(s.dialect.driverName(), s.dialect.adminDSN(s.adminUser, s.adminPassword.reveal(), databaseName))
 	if err != nil {
 		return fmt.Errorf("testdb: open %s: %v", s, s.redact(err))
 	}
@@ -219,7 +243,7 @@ func (s *Server) stop() {
 
 // redact removes the admin password and extra secrets from err's text.
 func (s *Server) redact(err error, secrets ...string) string {
-	return redact(err.Error(), append(secrets, s.adminPassword)...)
+	return redact(err.Error(), append(secrets, s.adminPassword.reveal())...)
 }
 
 var (

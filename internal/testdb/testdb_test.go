@@ -189,7 +189,7 @@ func TestFromEnvironment(t *testing.T) {
 		t.Run(engine.name, func(t *testing.T) {
 			t.Parallel()
 			throwaway := engine.start(t)
-			dsn := throwaway.dialect.dsn(throwaway.adminUser, throwaway.adminPassword, bootstrap[engine.name])
+			dsn := throwaway.dialect.dsn(throwaway.adminUser, throwaway.adminPassword.reveal(), bootstrap[engine.name])
 			s, err := fromEnv[engine.name](dsn)
 			if err != nil {
 				t.Fatalf("from admin DSN: %v", err)
