@@ -165,10 +165,14 @@ func (c *Cache) getSlow(ctx context.Context, id, stage string) (*value, error) {
 	}
 	if v := s.val.Load(); v != nil {
 		c.stats.hits.add()
-		if s.state.Load()&stateStale == 0 {
-			return v, nil
+		st := s.state.Load()
+		if st&stateStale != 0 {
+			return c.serveStale(ctx, s, v)
 		}
-		return c.serveStale(ctx, s, v)
+		if st&stateFailing != 0 {
+			c.stats.staleServed.Add(1)
+		}
+		return v, nil
 	}
 	c.stats.misses.Add(1)
 	if err := s.remembered(c.clock.Now()); err != nil {

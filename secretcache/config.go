@@ -42,7 +42,8 @@ const (
 // has no effect.
 type CacheConfig struct {
 	// MaxCacheSize is how many secrets the cache keeps before it evicts the
-	// least recently used. Default DefaultMaxCacheSize; negative is invalid.
+	// least recently used (see the package documentation for how recency is
+	// tracked). Default DefaultMaxCacheSize; negative is invalid.
 	MaxCacheSize int
 
 	// CacheItemTTL is how long, in nanoseconds, a cached version is served

@@ -28,14 +28,20 @@
 // background refresh per key fetches the new one (set
 // CacheConfig.SynchronousRefresh to wait for it instead). A failed refresh
 // keeps serving the last good value and is retried with exponential backoff
-// and jitter (1 s, doubling, at most 5 min by default). A failed first fetch
+// and jitter (1 s, doubling, at most 5 min by default), except when the
+// service says the secret or its staging label no longer exists: that value
+// is dropped, so a deleted secret or an AWSPENDING label removed at the end
+// of a rotation is not served forever. A failed first fetch
 // is remembered for the same delay, so that a missing secret does not turn
 // every call into an API call; its error wraps the SDK's, so
 // errors.As(err, new(*types.ResourceNotFoundException)) works.
 //
 // RefreshNow fetches at once, shared by concurrent callers and rate-limited
 // per key by CacheConfig.MinRefreshInterval. The cache keeps at most
-// MaxCacheSize secrets and evicts the least recently used.
+// MaxCacheSize secrets. When it is full it evicts by least recent use,
+// tracked without a lock on the read path: the LRU list is ordered by
+// insertion, and a secret read since it was last placed gets a second
+// chance at the front before the oldest unread one is evicted.
 //
 // # Concurrency and contexts
 //

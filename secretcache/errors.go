@@ -19,6 +19,7 @@ type VersionNotFoundError struct {
 	err     error
 }
 
+// Error returns e.Message.
 func (e *VersionNotFoundError) Error() string { return e.Message }
 
 // Unwrap returns the Secrets Manager error behind e, if any.
@@ -31,6 +32,7 @@ type InvalidConfigError struct {
 	Message string
 }
 
+// Error returns e.Message.
 func (e *InvalidConfigError) Error() string { return e.Message }
 
 // InvalidOperationError reports a call that cannot succeed whatever the
@@ -41,6 +43,7 @@ type InvalidOperationError struct {
 	Message string
 }
 
+// Error returns e.Message.
 func (e *InvalidOperationError) Error() string { return e.Message }
 
 // HookError reports that the configured CacheHook failed or returned
@@ -53,6 +56,7 @@ type HookError struct {
 	err error
 }
 
+// Error names the secret and the hook method, and includes the hook's error.
 func (e *HookError) Error() string {
 	if e.err == nil {
 		return fmt.Sprintf("secretcache: hook %s for secret %q failed", e.Op, e.SecretID)

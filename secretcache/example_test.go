@@ -195,8 +195,8 @@ func ExampleCache_Refresh() {
 	// AWSPENDING exists only during a rotation.
 	_, err = cache.Refresh(ctx, "prod/app/db", "AWSPENDING")
 	var vnf *secretcache.VersionNotFoundError
-	fmt.Println("pending:", !errors.As(err, &vnf))
+	fmt.Println("no AWSPENDING version:", errors.As(err, &vnf))
 	// Output:
 	// changed: false
-	// pending: false
+	// no AWSPENDING version: true
 }

@@ -54,6 +54,18 @@ func (f *fakeClient) store(id, stage string, out *secretsmanager.GetSecretValueO
 	f.versions[id][stage] = out
 }
 
+// remove deletes the version of id under stage, or with stage "" the whole
+// secret.
+func (f *fakeClient) remove(id, stage string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if stage == "" {
+		delete(f.versions, id)
+		return
+	}
+	delete(f.versions[id], stage)
+}
+
 func (f *fakeClient) fail(err error) {
 	f.mu.Lock()
 	f.err = err

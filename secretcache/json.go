@@ -39,6 +39,7 @@ type JSONError struct {
 	Problem string
 }
 
+// Error names the secret, the problem and where it is, never the secret.
 func (e *JSONError) Error() string {
 	msg := fmt.Sprintf("secretcache: secret %q: %s", e.SecretID, e.Problem)
 	if e.Field != "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/smithy-go"
 )
 
 // batchSize is the most secrets BatchGetSecretValue returns for one list.
@@ -21,7 +22,8 @@ const batchSize = 20
 // secretsmanager:BatchGetSecretValue permission besides GetSecretValue);
 // secrets the batch does not return, and every secret when the batch call
 // fails, are fetched one by one. The returned error joins the failures of
-// individual secrets; the others are cached regardless.
+// individual secrets; the others are cached regardless. Prefetching more
+// secrets than MaxCacheSize evicts the ones fetched first.
 func (c *Cache) Prefetch(ctx context.Context, secretIDs ...string) error {
 	var todo []*slot
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(secretIDs))) {
@@ -96,7 +98,7 @@ func (c *Cache) batch(ctx context.Context, client BatchGetSecretValueAPIClient, 
 			continue
 		}
 		if e, ok := findBatchError(out.Errors, s.id); ok {
-			err := fmt.Errorf("secretcache: fetch secret %q: %s: %s", s.id, deref(e.ErrorCode), deref(e.Message))
+			err := fmt.Errorf("secretcache: fetch secret %q: %w", s.id, batchError(e))
 			c.stats.loadErrors.Add(1)
 			s.settle(nil, err)
 			errs = append(errs, err)
@@ -126,6 +128,26 @@ func findBatchError(errs []types.APIErrorType, id string) (types.APIErrorType, b
 		}
 	}
 	return types.APIErrorType{}, false
+}
+
+// batchError turns an error entry of a batch response into the error that
+// GetSecretValue would have returned, so that errors.As finds the same SDK
+// types either way.
+func batchError(e types.APIErrorType) error {
+	code, msg := deref(e.ErrorCode), e.Message
+	switch code {
+	case "ResourceNotFoundException":
+		return &types.ResourceNotFoundException{Message: msg}
+	case "DecryptionFailure":
+		return &types.DecryptionFailure{Message: msg}
+	case "InvalidParameterException":
+		return &types.InvalidParameterException{Message: msg}
+	case "InvalidRequestException":
+		return &types.InvalidRequestException{Message: msg}
+	case "InternalServiceError":
+		return &types.InternalServiceError{Message: msg}
+	}
+	return &smithy.GenericAPIError{Code: code, Message: deref(msg)}
 }
 
 func batchOutput(v types.SecretValueEntry) *secretsmanager.GetSecretValueOutput {

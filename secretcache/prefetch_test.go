@@ -2,6 +2,7 @@ package secretcache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -69,9 +70,13 @@ func TestPrefetchBatchesByTwenty(t *testing.T) {
 	if n := b.calls.Load(); n != 0 {
 		t.Errorf("reads after Prefetch made %d calls, want 0", n)
 	}
+	var rnf *types.ResourceNotFoundException
+	if !errors.As(err, &rnf) {
+		t.Errorf("Prefetch error: got %v, want *types.ResourceNotFoundException reachable", err)
+	}
 	// The missing secret's failure is remembered like a failed load.
-	if _, err := c.GetSecretString("missing"); err == nil || b.calls.Load() != 0 {
-		t.Errorf("missing secret: got %v after %d calls, want the remembered error and no call", err, b.calls.Load())
+	if _, err := c.GetSecretString("missing"); !errors.As(err, &rnf) || b.calls.Load() != 0 {
+		t.Errorf("missing secret: got %v after %d calls, want the remembered not-found error and no call", err, b.calls.Load())
 	}
 }
 

@@ -279,3 +279,66 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+func TestNotFoundDropsTheValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, stage, removeStage string
+		wantVersionNotFound      bool
+	}{
+		{"deleted secret", "AWSCURRENT", "", false},
+		{"removed staging label", "AWSPENDING", "AWSPENDING", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, f, _ := newTestCache(t, nil)
+			f.put("db", "AWSCURRENT", "v1", "current")
+			f.put("db", "AWSPENDING", "v2", "pending")
+			if _, err := c.GetSecretStringWithStage("db", tt.stage); err != nil {
+				t.Fatal(err)
+			}
+			f.remove("db", tt.removeStage)
+			if _, err := c.Refresh(context.Background(), "db", tt.stage); !isNotFound(err) {
+				t.Fatalf("Refresh: got %v, want a not-found error", err)
+			}
+			got, err := c.GetSecretStringWithStage("db", tt.stage)
+			var rnf *types.ResourceNotFoundException
+			if err == nil || !errors.As(err, &rnf) {
+				t.Fatalf("after the service said not found: got %q, %v; want the not-found error, not the old value", got, err)
+			}
+			var vnf *VersionNotFoundError
+			if errors.As(err, &vnf) != tt.wantVersionNotFound {
+				t.Errorf("got %v, want *VersionNotFoundError: %v", err, tt.wantVersionNotFound)
+			}
+		})
+	}
+}
+
+func TestStaleServedCountsReadsDuringOutage(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, nil)
+	f.put("db", "AWSCURRENT", "v1", "good")
+	c.GetSecretString("db")
+	f.fail(errOutage)
+	if err := c.RefreshNow("db"); !errors.Is(err, errOutage) {
+		t.Fatalf("RefreshNow: got %v, want errOutage", err)
+	}
+	for range 5 {
+		if got, err := c.GetSecretString("db"); err != nil || got != "good" {
+			t.Fatalf("during outage: got %q, %v", got, err)
+		}
+	}
+	if got := c.Stats().StaleServed; got != 5 {
+		t.Errorf("StaleServed: got %d, want 5", got)
+	}
+	f.fail(nil)
+	c.clock.(*fakeClock).Advance(DefaultMinRefreshInterval)
+	if err := c.RefreshNow("db"); err != nil {
+		t.Fatal(err)
+	}
+	c.GetSecretString("db")
+	if got := c.Stats().StaleServed; got != 5 {
+		t.Errorf("StaleServed after recovery: got %d, want still 5", got)
+	}
+}

@@ -1,10 +1,13 @@
 package secretcache
 
 import (
+	"errors"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 )
 
 // Bits of slot.state. A hit reads state once: zero means the value can be
@@ -12,6 +15,7 @@ import (
 const (
 	stateStale      uint32 = 1 << iota // the TTL or retry delay has passed
 	stateRefreshing                    // a background refresh is running
+	stateFailing                       // the last fetch failed: the value is served stale
 	stateRetired                       // evicted, or the cache is closed
 )
 
@@ -61,35 +65,65 @@ func (s *slot) remembered(now time.Time) error {
 	return nil
 }
 
-// settle records the outcome of a fetch and schedules the next one.
+// settle records the outcome of a fetch and schedules the next one. It logs
+// after releasing mu, so that a slow log handler cannot hold up the callers
+// of the same secret.
 func (s *slot) settle(v *value, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	cfg := &s.c.cfg
 	if err == nil {
-		recovered := s.failures
-		s.val.Store(v)
-		s.failures, s.err = 0, nil
-		s.arm(jitter(cfg.ttl))
-		s.state.And(^stateStale)
+		recovered := s.succeed(v, jitter(cfg.ttl))
 		if recovered > 0 && cfg.logger != nil {
 			cfg.logger.Info("secretcache: fetch recovered", "secret_id", s.id, "stage", s.stage, "after_failures", recovered)
 		}
 		return
 	}
-	s.failures++
-	delay := backoff(cfg.retryBase, cfg.retryMax, s.failures)
-	if s.val.Load() == nil {
-		s.err, s.errUntil = err, s.c.clock.Now().Add(delay)
-	} else {
-		// Stale-if-error: keep serving the old value and try again later.
-		s.arm(delay)
-		s.state.And(^stateStale)
-	}
+	failures, delay := s.fail(err)
 	if cfg.logger != nil {
 		cfg.logger.Warn("secretcache: fetch failed", "secret_id", s.id, "stage", s.stage,
-			"failures", s.failures, "retry_in", delay, "error", err)
+			"failures", failures, "retry_in", delay, "error", err)
 	}
+}
+
+// succeed stores v, to expire after ttl, and returns how many failures it
+// ends.
+func (s *slot) succeed(v *value, ttl time.Duration) (recovered int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	recovered = s.failures
+	s.val.Store(v)
+	s.failures, s.err = 0, nil
+	s.arm(ttl)
+	s.state.And(^(stateStale | stateFailing))
+	return recovered
+}
+
+// fail records a failed fetch and when to try again. The last good value is
+// kept and served meanwhile (stale-if-error), unless the service said the
+// secret or its staging label does not exist: then the value is dropped and
+// the error remembered like a failed first load, so that a deleted secret,
+// or an AWSPENDING label that a finished rotation removed, is not served
+// forever.
+func (s *slot) fail(err error) (failures int, delay time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures++
+	delay = backoff(s.c.cfg.retryBase, s.c.cfg.retryMax, s.failures)
+	if s.val.Load() != nil && !isNotFound(err) {
+		s.arm(delay)
+		s.state.Or(stateFailing)
+		s.state.And(^stateStale)
+		return s.failures, delay
+	}
+	s.val.Store(nil)
+	s.disarm()
+	s.state.And(^(stateStale | stateFailing))
+	s.err, s.errUntil = err, s.c.clock.Now().Add(delay)
+	return s.failures, delay
+}
+
+func isNotFound(err error) bool {
+	var nf *types.ResourceNotFoundException
+	return errors.As(err, &nf)
 }
 
 // arm schedules the value to turn stale after d. The caller holds mu.
@@ -120,8 +154,14 @@ func (s *slot) retire() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.retired = true
+	s.disarm()
+}
+
+// disarm stops the pending timer. The caller holds mu.
+func (s *slot) disarm() {
 	if s.timer != nil {
 		s.timer.Stop()
 		s.timer = nil
 	}
+	s.gen++
 }
