@@ -57,8 +57,9 @@
 // next few seconds, while the cached AWSCURRENT is still the refused one, so
 // that a burst of new connections in a rotation window costs one refused
 // login rather than one each: databases may lock out or alert on a run of
-// them. One Connect makes at most three login attempts and, besides reading
-// AWSCURRENT, at most three Secrets Manager calls. It never retries an
+// them. One Connect makes at most three login attempts, never two with the
+// same credentials, and, besides reading AWSCURRENT, at most three Secrets
+// Manager calls. It never retries an
 // account lockout (MySQL 3118 and 3955, MariaDB 4150 and 4151), and never
 // reports a login failure as driver.ErrBadConn, which would make
 // database/sql try again and multiply the attempts.

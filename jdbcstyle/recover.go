@@ -3,6 +3,7 @@ package jdbcstyle
 import (
 	"context"
 	"database/sql/driver"
+	"slices"
 	"time"
 
 	"github.com/secretcache/secretcache-go/secretcache"
@@ -25,13 +26,17 @@ import (
 // login was refused it returns the first error, the one the secret's
 // current credentials got.
 //
+// No credentials are tried twice in one Connect: a candidate whose secret
+// string was already refused (the remembered detour, say, that stopped
+// working) is skipped, since a second refusal only counts towards a lockout.
+//
 // r holds the logins made so far, the refused one with cur last; ctx carries
 // the Connect's deadline, r.deadline.
 func (c *Connector) recover(ctx context.Context, r *attempts, cache *secretcache.Cache, cur *creds, first error) (driver.Conn, error) {
 	if c.drv.classify(first) != authFailure || len(r.stages) >= maxAttempts {
 		return nil, r.fail(ctx, first)
 	}
-	if next := c.newerCurrent(ctx, cache, cur); next != nil {
+	if next := c.newerCurrent(ctx, cache, r); next != nil {
 		cur = next
 		if conn, err := r.try(ctx, stageCurrent, next); err == nil || c.drv.classify(err) != authFailure {
 			return conn, r.done(ctx, err)
@@ -43,7 +48,7 @@ func (c *Connector) recover(ctx context.Context, r *attempts, cache *secretcache
 	if c.cfg.NoFallback || len(r.stages) >= maxAttempts {
 		return nil, r.fail(ctx, first)
 	}
-	stage, fb := c.fallback(ctx, cache, cur)
+	stage, fb := c.fallback(ctx, cache, cur, r)
 	if fb == nil {
 		return nil, r.fail(ctx, first)
 	}
@@ -86,15 +91,15 @@ func (c *Connector) detourFor(cur *creds) *detour {
 	return d
 }
 
-// newerCurrent returns AWSCURRENT credentials different from cur, or nil.
-// When a concurrent Connect has already refreshed the cache, the cached
+// newerCurrent returns AWSCURRENT credentials that r has not tried yet, or
+// nil. When a concurrent Connect has already refreshed the cache, the cached
 // version is newer and no call is needed: in a storm of connects after a
 // rotation, only the first failures reach Secrets Manager.
-func (c *Connector) newerCurrent(ctx context.Context, cache *secretcache.Cache, cur *creds) *creds {
-	if l, err := c.resolve(ctx, cache, stageCurrent); err == nil && l.raw != cur.raw {
+func (c *Connector) newerCurrent(ctx context.Context, cache *secretcache.Cache, r *attempts) *creds {
+	if l, err := c.resolve(ctx, cache, stageCurrent); err == nil && !r.refused(l.raw) {
 		return l
 	}
-	if l := c.refreshed(ctx, cache, stageCurrent); l != nil && l.raw != cur.raw {
+	if l := c.refreshed(ctx, cache, stageCurrent); l != nil && !r.refused(l.raw) {
 		return l
 	}
 	return nil
@@ -102,12 +107,13 @@ func (c *Connector) newerCurrent(ctx context.Context, cache *secretcache.Cache, 
 
 // fallback picks the version to try after AWSCURRENT, per steps 2 and 3 of
 // recover, reading each candidate fresh: a cached AWSPENDING may be left
-// over from an earlier rotation.
-func (c *Connector) fallback(ctx context.Context, cache *secretcache.Cache, cur *creds) (string, *creds) {
-	if l := c.refreshed(ctx, cache, stagePending); l != nil && l.username == cur.username && l.raw != cur.raw {
+// over from an earlier rotation. A candidate r has already tried is passed
+// over.
+func (c *Connector) fallback(ctx context.Context, cache *secretcache.Cache, cur *creds, r *attempts) (string, *creds) {
+	if l := c.refreshed(ctx, cache, stagePending); l != nil && l.username == cur.username && !r.refused(l.raw) {
 		return stagePending, l
 	}
-	if l := c.refreshed(ctx, cache, stagePrevious); l != nil && l.username != cur.username {
+	if l := c.refreshed(ctx, cache, stagePrevious); l != nil && l.username != cur.username && !r.refused(l.raw) {
 		return stagePrevious, l
 	}
 	return "", nil
@@ -127,19 +133,27 @@ func (c *Connector) refreshed(ctx context.Context, cache *secretcache.Cache, sta
 	return l
 }
 
-// attempts records the logins of one Connect for its error.
+// attempts records the logins of one Connect, for its error and so that no
+// credentials are tried twice. It belongs to one Connect and is not shared.
 type attempts struct {
 	c         *Connector
 	deadline  time.Time
 	stages    []string
 	passwords []string
+	raws      []string // the secret strings tried, in order
 }
 
 func (r *attempts) try(ctx context.Context, stage string, l *creds) (driver.Conn, error) {
 	r.stages = append(r.stages, stage)
 	r.passwords = append(r.passwords, l.password)
+	r.raws = append(r.raws, l.raw)
 	return r.c.login(ctx, r.deadline, stage, l)
 }
+
+// refused reports whether the credentials of the secret string raw were
+// already tried in this Connect. Every try but a successful last one was
+// refused, and recover asks only after a refusal.
+func (r *attempts) refused(raw string) bool { return slices.Contains(r.raws, raw) }
 
 // done returns nil for a successful try, else its error as a ConnectError.
 func (r *attempts) done(ctx context.Context, err error) error {

@@ -5,11 +5,14 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/secretcache/secretcache-go/secretcache"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
@@ -220,5 +223,127 @@ func TestConnectSecretProblems(t *testing.T) {
 				t.Errorf("error %q contains the secret", err)
 			}
 		})
+	}
+}
+
+// TestDetourNotRetried checks that a remembered fallback that stops working
+// (its password changed again, or it became AWSCURRENT) is tried once per
+// Connect, not once first and again as a fallback.
+func TestDetourNotRetried(t *testing.T) {
+	t.Parallel()
+	type version struct {
+		user, password string
+		stages         []string // nil: AWSCURRENT
+	}
+	tests := []struct {
+		name      string
+		versions  []version // put in order; the cache loads AWSCURRENT after the last
+		accounts  map[string]string
+		wantFirst []string // stages of the Connect that sets the detour
+		// change runs between the two Connects: the database, and maybe
+		// the secret, move on.
+		change     func(t *testing.T, db *fakeDB, sm *secretsmanagertest.Server)
+		wantSecond []string
+	}{
+		{name: "pending password changed again",
+			versions: []version{{"app", "p1", nil}, {"app", "p2", []string{stagePending}}},
+			accounts: map[string]string{"app": "p2"}, wantFirst: []string{stageCurrent, stagePending},
+			change:     func(t *testing.T, db *fakeDB, _ *secretsmanagertest.Server) { db.setPassword("app", "p3") },
+			wantSecond: []string{stagePending, stageCurrent}},
+		{name: "previous user's password changed",
+			versions: []version{{"alta", "p1", nil}, {"altb", "p2", nil}},
+			accounts: map[string]string{"alta": "p1"}, wantFirst: []string{stageCurrent, stagePrevious},
+			change:     func(t *testing.T, db *fakeDB, _ *secretsmanagertest.Server) { db.setPassword("alta", "p3") },
+			wantSecond: []string{stagePrevious, stageCurrent}},
+		{name: "pending became AWSCURRENT, then changed again",
+			versions: []version{{"app", "p1", nil}, {"app", "p2", []string{stagePending}}},
+			accounts: map[string]string{"app": "p2"}, wantFirst: []string{stageCurrent, stagePending},
+			change: func(t *testing.T, db *fakeDB, sm *secretsmanagertest.Server) {
+				moveCurrent(t, sm, "s", stagePending)
+				db.setPassword("app", "p3")
+			},
+			wantSecond: []string{stagePending, stageCurrent}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sm := secretsmanagertest.NewServer()
+			defer sm.Close()
+			// Refreshes are not rate-limited, so that the second Connect
+			// sees what change did to the secret.
+			cache, err := secretcache.New(func(c *secretcache.Cache) {
+				c.Client = sm.Client()
+				c.MinRefreshInterval = time.Nanosecond
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cache.Close()
+			for i, v := range tt.versions {
+				if i == 0 {
+					_, err = sm.CreateSecret("s", fakeSecret(v.user, v.password))
+				} else {
+					_, err = sm.PutSecretValue("s", fakeSecret(v.user, v.password), v.stages...)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := NewConnector(cache, MySQL, "s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := &fakeDB{accounts: tt.accounts}
+			c.drv = db
+			logins := &logins{}
+			c.onLogin = logins.add
+
+			if _, err := c.Connect(context.Background()); err != nil {
+				t.Fatalf("first Connect: got %v, want a connection", err)
+			}
+			if got := logins.take(); !equalStages(got, tt.wantFirst) {
+				t.Fatalf("first Connect: got logins %v, want %v", got, tt.wantFirst)
+			}
+			tt.change(t, db, sm)
+			_, err = c.Connect(context.Background())
+			if got := logins.take(); !equalStages(got, tt.wantSecond) {
+				t.Errorf("second Connect: got logins %v, want %v", got, tt.wantSecond)
+			}
+			if !errors.As(err, new(*fakeAuthError)) {
+				t.Errorf("second Connect: got %v, want the authentication error", err)
+			}
+		})
+	}
+}
+
+func (db *fakeDB) setPassword(user, password string) {
+	db.mu.Lock()
+	db.accounts[user] = password
+	db.mu.Unlock()
+}
+
+// moveCurrent moves AWSCURRENT to the version labelled stage, as a
+// rotation's finishSecret step does.
+func moveCurrent(t *testing.T, sm *secretsmanagertest.Server, id, stage string) {
+	t.Helper()
+	versions, err := sm.VersionStages(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var from, to string
+	for v, labels := range versions {
+		if slices.Contains(labels, stageCurrent) {
+			from = v
+		}
+		if slices.Contains(labels, stage) {
+			to = v
+		}
+	}
+	_, err = sm.Client().UpdateSecretVersionStage(context.Background(), &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId: aws.String(id), VersionStage: aws.String(stageCurrent),
+		MoveToVersionId: aws.String(to), RemoveFromVersionId: aws.String(from),
+	})
+	if err != nil {
+		t.Fatalf("UpdateSecretVersionStage: %v", err)
 	}
 }
