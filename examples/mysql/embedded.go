@@ -158,8 +158,14 @@ func openAdmin(opts options) (*sql.DB, serverAddr, error) {
 	if a.host == "" || a.port == 0 {
 		return nil, a, errors.New("-admin-dsn does not use tcp: give -host and -port for the secret")
 	}
-	db, err := sql.Open("mysql", opts.adminDSN)
-	return db, a, err
+	// CREATE USER cannot be prepared: the driver puts the arguments into
+	// the statement itself.
+	cfg.InterpolateParams = true
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, a, fmt.Errorf("-admin-dsn: %w", err)
+	}
+	return sql.OpenDB(conn), a, nil
 }
 
 // cmp returns v unless it is the zero value, else def.
@@ -175,29 +181,32 @@ func cmp[T comparable](v, def T) T {
 // the server matches a local client to, it is the demo user's.
 var userHosts = []string{"%", "localhost", "127.0.0.1"}
 
-// accounts returns "'user'@'host', ..." for every host in userHosts, each
-// followed by suffix. user and the password in suffix come from randomHex
-// and rand.Text, whose characters need no escaping.
-func accounts(user, suffix string) string {
+// accounts returns "?@?, ?@?, ..." for user at every host in userHosts,
+// each followed by suffix, and the arguments: user, host and extra for each.
+func accounts(user, suffix string, extra ...any) (string, []any) {
 	list := make([]string, len(userHosts))
+	var args []any
 	for i, h := range userHosts {
-		list[i] = "'" + user + "'@'" + h + "'" + suffix
+		list[i] = "?@?" + suffix
+		args = append(append(args, user, h), extra...)
 	}
-	return strings.Join(list, ", ")
+	return strings.Join(list, ", "), args
 }
 
 // createUser creates user with password, with all rights on database when
-// there is one. The statements are built as text because a server cannot
-// prepare CREATE USER.
+// there is one. The admin pool interpolates the arguments, so the password
+// is in the statement the server parses: its errors come back without it.
 func createUser(ctx context.Context, admin *sql.DB, user, password, database string) error {
-	if _, err := admin.ExecContext(ctx, "CREATE USER "+accounts(user, " IDENTIFIED BY '"+password+"'")); err != nil {
-		return err
+	list, args := accounts(user, " IDENTIFIED BY ?", password)
+	if _, err := admin.ExecContext(ctx, "CREATE USER "+list, args...); err != nil {
+		return withoutPassword(err, password)
 	}
 	if database == "" {
 		return nil
 	}
 	ident := "`" + strings.ReplaceAll(database, "`", "``") + "`"
-	_, err := admin.ExecContext(ctx, "GRANT ALL PRIVILEGES ON "+ident+".* TO "+accounts(user, ""))
+	list, args = accounts(user, "")
+	_, err := admin.ExecContext(ctx, "GRANT ALL PRIVILEGES ON "+ident+".* TO "+list, args...)
 	return err
 }
 
@@ -207,7 +216,8 @@ func dropUser(ctx context.Context, admin *sql.DB, user string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	// A failure leaves only a user with a forgotten random password.
-	_, _ = admin.ExecContext(ctx, "DROP USER IF EXISTS "+accounts(user, ""))
+	list, args := accounts(user, "")
+	_, _ = admin.ExecContext(ctx, "DROP USER IF EXISTS "+list, args...)
 }
 
 // randomHex returns n random bytes in hex.

@@ -45,7 +45,8 @@ type options struct {
 	// used without -secret-id. Ignored when adminDB is set.
 	adminDSN string
 	// adminDB, set by tests, is an admin pool used instead of adminDSN;
-	// host and port must then say where the server listens.
+	// host and port must then say where the server listens. It must
+	// interpolate parameters (interpolateParams=true), as testdb's does.
 	adminDB *sql.DB
 
 	host     string // overrides the address of adminDSN or of the secret; "" keeps it

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,28 @@ func TestEmbedded(t *testing.T) {
 	}
 	if left != 0 {
 		t.Errorf("%d accounts of the demo user left after the run, want 0", left)
+	}
+}
+
+// TestCreateUserQuotes creates a user whose password needs quoting: the
+// placeholders, not the caller, must escape it.
+func TestCreateUserQuotes(t *testing.T) {
+	s := testdb.MySQL(t)
+	admin := s.AdminDB(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	user, password := "demo_"+randomHex(4), `it's a \ "pw"`
+	if err := createUser(ctx, admin, user, password, s.Database()); err != nil {
+		t.Fatalf("createUser: %v", err)
+	}
+	defer dropUser(ctx, admin, user)
+	db, err := sql.Open("mysql", s.DSN(user, password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		t.Errorf("login with the password: %v", err)
 	}
 }
 
