@@ -43,7 +43,8 @@ func (c *Connector) recover(ctx context.Context, r *attempts, cache *secretcache
 		}
 	}
 	if ctx.Err() != nil {
-		return nil, r.fail(ctx, ctx.Err())
+		// fail adds ctx.Err(); first stays reachable with errors.As.
+		return nil, r.fail(ctx, first)
 	}
 	if c.cfg.NoFallback || len(r.stages) >= maxAttempts {
 		return nil, r.fail(ctx, first)

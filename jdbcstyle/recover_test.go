@@ -347,3 +347,67 @@ func moveCurrent(t *testing.T, sm *secretsmanagertest.Server, id, stage string) 
 		t.Fatalf("UpdateSecretVersionStage: %v", err)
 	}
 }
+
+// TestContextEndsAfterRefusal checks that when the Connect's context ends
+// between the ladder's steps, the error still holds the driver's refusal
+// (errors.As) beside the context's error (errors.Is).
+func TestContextEndsAfterRefusal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// scene returns the context for Connect and a hook run before each
+		// login that ends it.
+		scene func() (ctx context.Context, onLogin func(), cleanup func())
+		want  error
+	}{
+		{"cancelled", func() (context.Context, func(), func()) {
+			ctx, cancel := context.WithCancel(context.Background())
+			return ctx, cancel, cancel
+		}, context.Canceled},
+		{"deadline", func() (context.Context, func(), func()) {
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			return ctx, func() { <-ctx.Done() }, cancel
+		}, context.DeadlineExceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sm := secretsmanagertest.NewServer()
+			defer sm.Close()
+			cache, err := secretcache.New(func(c *secretcache.Cache) { c.Client = sm.Client() })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cache.Close()
+			if _, err := sm.CreateSecret("s", fakeSecret("app", "p1")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sm.PutSecretValue("s", fakeSecret("app", "p2"), stagePending); err != nil {
+				t.Fatal(err)
+			}
+			c, err := NewConnector(cache, MySQL, "s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.drv = &fakeDB{accounts: map[string]string{"app": "p3"}}
+			ctx, end, cleanup := tt.scene()
+			defer cleanup()
+			logins := &logins{}
+			c.onLogin = func(stage string) {
+				logins.add(stage)
+				end()
+			}
+
+			_, err = c.Connect(ctx)
+			if got, want := logins.take(), []string{stageCurrent}; !equalStages(got, want) {
+				t.Errorf("got logins %v, want %v", got, want)
+			}
+			if !errors.As(err, new(*fakeAuthError)) {
+				t.Errorf("got %v, want the refusal reachable with errors.As", err)
+			}
+			if !errors.Is(err, tt.want) {
+				t.Errorf("got %v, want errors.Is %v", err, tt.want)
+			}
+		})
+	}
+}
