@@ -162,10 +162,11 @@ func cmp[T comparable](v, def T) T {
 // createRole creates a login role with password. The statement is built as
 // text because PostgreSQL takes no parameters in CREATE ROLE; role and
 // password come from randomHex and rand.Text, whose characters need no
-// quoting beyond the quotes themselves.
+// quoting beyond the quotes themselves. Its errors come back without the
+// password, which a syntax error could quote.
 func createRole(ctx context.Context, admin *sql.DB, role, password string) error {
 	_, err := admin.ExecContext(ctx, `CREATE ROLE "`+role+`" LOGIN PASSWORD '`+password+`'`)
-	return err
+	return withoutPassword(err, password)
 }
 
 // dropRole ends role's sessions and drops it, even when ctx has ended, so
