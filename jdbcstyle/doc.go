@@ -51,7 +51,8 @@
 // or else AWSPREVIOUS when its username differs (alternating users, when the
 // new user is not ready yet). Then it gives up with the error of the first
 // login, still reachable with errors.As as a *mysql.MySQLError or
-// *pgconn.PgError inside a *ConnectError.
+// *pgconn.PgError inside a *ConnectError, whose FetchErrors say why any
+// version could not be read (Secrets Manager denying access or throttling).
 //
 // A fallback that let a Connect in is tried first by the Connects of the
 // next few seconds, while the cached AWSCURRENT is still the refused one, so

@@ -54,7 +54,8 @@ func (e *DSNError) Error() string {
 // logging in. The underlying error stays reachable with errors.As: a
 // *mysql.MySQLError or *pgconn.PgError for a refused login, a Secrets
 // Manager or secretcache error for a read. When the Connect's context or
-// login timeout ended, errors.Is also matches the context's error.
+// login timeout ended, errors.Is also matches the context's error. The
+// errors in FetchErrors are reachable too, after those.
 type ConnectError struct {
 	// SecretID is the secret the credentials come from.
 	SecretID string
@@ -66,6 +67,13 @@ type ConnectError struct {
 	Attempts []string
 	// Err is the failure: for refused logins, the first one's error.
 	Err error
+	// FetchErrors, for a refused login, says why versions of the secret
+	// that the recovery looked for could not be read (Secrets Manager
+	// denying access or throttling, a malformed AWSPENDING), which may be
+	// why no other credentials were tried. A missing AWSPENDING or
+	// AWSPREVIOUS is normal outside a rotation and is not listed. Nil when
+	// every read worked.
+	FetchErrors []error
 
 	ctxErr error
 	msg    string // built once, with every password tried scrubbed from it
@@ -74,8 +82,8 @@ type ConnectError struct {
 // newLoginError builds the error of a failed login. The drivers do not put
 // passwords in their messages; scrubbing them anyway costs nothing and
 // holds if a driver ever does.
-func newLoginError(secretID string, stages []string, err, ctxErr error, passwords []string) *ConnectError {
-	e := &ConnectError{SecretID: secretID, Attempts: stages, Err: err, ctxErr: ctxErr}
+func newLoginError(secretID string, stages []string, err, ctxErr error, fetchErrs []error, passwords []string) *ConnectError {
+	e := &ConnectError{SecretID: secretID, Attempts: stages, Err: err, FetchErrors: fetchErrs, ctxErr: ctxErr}
 	msg := e.format()
 	for _, pw := range passwords {
 		if pw != "" {
@@ -86,8 +94,8 @@ func newLoginError(secretID string, stages []string, err, ctxErr error, password
 	return e
 }
 
-// Error describes the failure: the secret, the versions tried, and the
-// underlying error's text.
+// Error describes the failure: the secret, the versions tried, the
+// underlying error's text and then those of FetchErrors.
 func (e *ConnectError) Error() string {
 	if e.msg != "" {
 		return e.msg
@@ -108,16 +116,27 @@ func (e *ConnectError) format() string {
 	if e.Err != nil {
 		b.WriteString(": " + e.Err.Error())
 	}
+	for i, fe := range e.FetchErrors {
+		if i == 0 {
+			b.WriteString("; reading the secret also failed: ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(fe.Error())
+	}
 	if e.ctxErr != nil && !errors.Is(e.Err, e.ctxErr) {
 		b.WriteString(" (" + e.ctxErr.Error() + ")")
 	}
 	return b.String()
 }
 
-// Unwrap returns Err and, when the Connect's context had ended, its error.
+// Unwrap returns Err, then the Connect's context error when it had ended,
+// then FetchErrors.
 func (e *ConnectError) Unwrap() []error {
+	errs := make([]error, 0, 2+len(e.FetchErrors))
+	errs = append(errs, e.Err)
 	if e.ctxErr != nil {
-		return []error{e.Err, e.ctxErr}
+		errs = append(errs, e.ctxErr)
 	}
-	return []error{e.Err}
+	return append(errs, e.FetchErrors...)
 }

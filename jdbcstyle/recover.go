@@ -3,6 +3,7 @@ package jdbcstyle
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"slices"
 	"time"
 
@@ -100,7 +101,7 @@ func (c *Connector) newerCurrent(ctx context.Context, cache *secretcache.Cache, 
 	if l, err := c.resolve(ctx, cache, stageCurrent); err == nil && !r.refused(l.raw) {
 		return l
 	}
-	if l := c.refreshed(ctx, cache, stageCurrent); l != nil && !r.refused(l.raw) {
+	if l := c.refreshed(ctx, cache, stageCurrent, r); l != nil && !r.refused(l.raw) {
 		return l
 	}
 	return nil
@@ -111,10 +112,10 @@ func (c *Connector) newerCurrent(ctx context.Context, cache *secretcache.Cache, 
 // over from an earlier rotation. A candidate r has already tried is passed
 // over.
 func (c *Connector) fallback(ctx context.Context, cache *secretcache.Cache, cur *creds, r *attempts) (string, *creds) {
-	if l := c.refreshed(ctx, cache, stagePending); l != nil && l.username == cur.username && !r.refused(l.raw) {
+	if l := c.refreshed(ctx, cache, stagePending, r); l != nil && l.username == cur.username && !r.refused(l.raw) {
 		return stagePending, l
 	}
-	if l := c.refreshed(ctx, cache, stagePrevious); l != nil && l.username != cur.username && !r.refused(l.raw) {
+	if l := c.refreshed(ctx, cache, stagePrevious, r); l != nil && l.username != cur.username && !r.refused(l.raw) {
 		return stagePrevious, l
 	}
 	return "", nil
@@ -122,13 +123,16 @@ func (c *Connector) fallback(ctx context.Context, cache *secretcache.Cache, cur 
 
 // refreshed fetches the version labelled stage now (the cache shares and
 // rate-limits the call) and returns its credentials, or nil when the stage does
-// not exist or cannot be read: the ladder then moves on.
-func (c *Connector) refreshed(ctx context.Context, cache *secretcache.Cache, stage string) *creds {
+// not exist or cannot be read: the ladder then moves on, and r keeps the
+// reason for the Connect's error.
+func (c *Connector) refreshed(ctx context.Context, cache *secretcache.Cache, stage string, r *attempts) *creds {
 	if _, err := cache.Refresh(ctx, c.cfg.SecretID, stage); err != nil {
+		r.fetchFailed(ctx, stage, err)
 		return nil
 	}
 	l, err := c.resolve(ctx, cache, stage)
 	if err != nil {
+		r.fetchFailed(ctx, stage, err)
 		return nil
 	}
 	return l
@@ -142,6 +146,7 @@ type attempts struct {
 	stages    []string
 	passwords []string
 	raws      []string // the secret strings tried, in order
+	fetchErrs []error  // why versions the ladder looked for could not be read
 }
 
 func (r *attempts) try(ctx context.Context, stage string, l *creds) (driver.Conn, error) {
@@ -156,6 +161,17 @@ func (r *attempts) try(ctx context.Context, stage string, l *creds) (driver.Conn
 // refused, and recover asks only after a refusal.
 func (r *attempts) refused(raw string) bool { return slices.Contains(r.raws, raw) }
 
+// fetchFailed records why the version labelled stage could not be read,
+// unless the reason is not news: AWSPENDING and AWSPREVIOUS are missing
+// outside a rotation, and the Connect's context ending is reported anyway.
+func (r *attempts) fetchFailed(ctx context.Context, stage string, err error) {
+	var nf *secretcache.VersionNotFoundError
+	if stage != stageCurrent && errors.As(err, &nf) || ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return
+	}
+	r.fetchErrs = append(r.fetchErrs, err)
+}
+
 // done returns nil for a successful try, else its error as a ConnectError.
 func (r *attempts) done(ctx context.Context, err error) error {
 	if err == nil {
@@ -166,5 +182,5 @@ func (r *attempts) done(ctx context.Context, err error) error {
 
 func (r *attempts) fail(ctx context.Context, err error) error {
 	scrubPostgresError(err)
-	return newLoginError(r.c.cfg.SecretID, r.stages, err, ctx.Err(), r.passwords)
+	return newLoginError(r.c.cfg.SecretID, r.stages, err, ctx.Err(), r.fetchErrs, r.passwords)
 }
