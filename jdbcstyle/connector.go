@@ -151,14 +151,16 @@ func (c *Connector) login(ctx context.Context, deadline time.Time, stage string,
 // database/sql requires; the Connector does not use it.
 func (c *Connector) Driver() driver.Driver { return c.parent }
 
-// Close makes later Connect calls fail with ErrClosed. Connections already
-// open are not affected, and neither is the cache, which may be shared.
-// Close is idempotent and returns nil.
+// Close makes later Connect calls fail with ErrClosed and drops the
+// credentials the Connector holds. Connections already open are not
+// affected, and neither is the cache, which may be shared. Close is
+// idempotent and returns nil.
 func (c *Connector) Close() error {
 	c.closed.Store(true)
 	for i := range c.logins {
 		c.logins[i].Store(nil)
 	}
+	c.detour.Store(nil) // it holds a password too
 	return nil
 }
 

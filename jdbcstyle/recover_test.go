@@ -499,3 +499,44 @@ func TestFetchErrorsReported(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseDropsCredentials checks that Close leaves no password behind in
+// the Connector, the remembered fallback included.
+func TestCloseDropsCredentials(t *testing.T) {
+	t.Parallel()
+	sm := secretsmanagertest.NewServer()
+	defer sm.Close()
+	cache, err := secretcache.New(func(c *secretcache.Cache) { c.Client = sm.Client() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	if _, err := sm.CreateSecret("s", fakeSecret("app", "p1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sm.PutSecretValue("s", fakeSecret("app", "p2"), stagePending); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewConnector(cache, MySQL, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.drv = &fakeDB{accounts: map[string]string{"app": "p2"}}
+	if _, err := c.Connect(context.Background()); err != nil {
+		t.Fatalf("Connect: got %v, want AWSPENDING to work", err)
+	}
+	if c.detour.Load() == nil {
+		t.Fatal("got no detour after AWSPENDING let a Connect in, want one")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d := c.detour.Load(); d != nil {
+		t.Errorf("after Close: got a detour with %s credentials, want none", d.stage)
+	}
+	for i := range c.logins {
+		if c.logins[i].Load() != nil {
+			t.Errorf("after Close: got credentials in logins[%d], want none", i)
+		}
+	}
+}
