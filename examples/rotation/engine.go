@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,15 +16,18 @@ import (
 // engine is what the story needs to know about a database engine: how to
 // reach its admin account and how the rotation function changes users.
 //
-// User names come from randomHex and passwords from rand.Text, so their
-// characters need no escaping in the statements, which are built as text
-// because servers take no parameters in CREATE USER or ALTER ROLE.
+// MySQL's statements take the names and passwords as arguments. PostgreSQL
+// takes no parameters in CREATE or ALTER ROLE: its statements are built as
+// text, which is safe because user names come from randomHex and passwords
+// from rand.Text. Either way the password is in the text the server parses
+// (MySQL's driver interpolates it), so createUser and setPassword return
+// errors without it: see withoutPassword.
 type engine interface {
 	jdbc() jdbcstyle.Engine
 	defaultAdminDSN() string
-	// parseAdmin returns the database/sql driver for dsn and the server
-	// address and database it names.
-	parseAdmin(dsn string) (driverName string, a serverAddr, err error)
+	// parseAdmin returns a connector for the admin pool on dsn and the
+	// server address and database it names.
+	parseAdmin(dsn string) (c driver.Connector, a serverAddr, err error)
 	// driverParams are appended to the Connector's DSN for the driver.
 	driverParams() string
 	// whoami is a query returning the session's user name alone.
@@ -71,7 +75,7 @@ func openAdmin(eng engine, opts options) (*sql.DB, serverAddr, error) {
 	if dsn == "" {
 		dsn = eng.defaultAdminDSN()
 	}
-	driverName, parsed, err := eng.parseAdmin(dsn)
+	connector, parsed, err := eng.parseAdmin(dsn)
 	if err != nil {
 		return nil, a, err
 	}
@@ -81,8 +85,7 @@ func openAdmin(eng engine, opts options) (*sql.DB, serverAddr, error) {
 	if a.host == "" || strings.HasPrefix(a.host, "/") || a.port == 0 {
 		return nil, a, errors.New("the server must be reached over TCP: give -admin-dsn a host and port")
 	}
-	db, err := sql.Open(driverName, dsn)
-	return db, a, err
+	return sql.OpenDB(connector), a, nil
 }
 
 // cmp returns v unless it is the zero value, else def.

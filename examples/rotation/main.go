@@ -50,7 +50,8 @@ type options struct {
 	// URL); "" means the engine's local default. Ignored when adminDB is set.
 	adminDSN string
 	// adminDB, set by tests, is an admin pool used instead of adminDSN;
-	// host and port must then say where the server listens.
+	// host and port must then say where the server listens. A MySQL pool
+	// must interpolate parameters (interpolateParams=true), as testdb's does.
 	adminDB *sql.DB
 
 	host     string // overrides the host of adminDSN; "" keeps it

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net"
 	"strconv"
@@ -24,26 +25,32 @@ func (mysqlEngine) driverParams() string    { return "" }
 func (mysqlEngine) whoami() string  { return "SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1)" }
 func (mysqlEngine) version() string { return "SELECT CONCAT('MySQL/MariaDB ', VERSION())" }
 
-func (mysqlEngine) parseAdmin(dsn string) (string, serverAddr, error) {
+func (mysqlEngine) parseAdmin(dsn string) (driver.Connector, serverAddr, error) {
 	var a serverAddr
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		// go-sql-driver's parse errors do not quote the DSN.
-		return "", a, fmt.Errorf("-admin-dsn: %w", err)
+		return nil, a, fmt.Errorf("-admin-dsn: %w", err)
 	}
 	a.database = cfg.DBName
-	if cfg.Net != "tcp" {
-		return "mysql", a, nil
+	if cfg.Net == "tcp" {
+		host, port, err := net.SplitHostPort(cfg.Addr)
+		if err != nil {
+			return nil, a, fmt.Errorf("-admin-dsn address: %w", err)
+		}
+		a.host = host
+		if a.port, err = strconv.Atoi(port); err != nil {
+			return nil, a, fmt.Errorf("-admin-dsn port: %w", err)
+		}
 	}
-	host, port, err := net.SplitHostPort(cfg.Addr)
+	// CREATE USER and ALTER USER cannot be prepared: the driver puts the
+	// arguments into the statement itself.
+	cfg.InterpolateParams = true
+	c, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return "", a, fmt.Errorf("-admin-dsn address: %w", err)
+		return nil, a, fmt.Errorf("-admin-dsn: %w", err)
 	}
-	a.host = host
-	if a.port, err = strconv.Atoi(port); err != nil {
-		return "", a, fmt.Errorf("-admin-dsn port: %w", err)
-	}
-	return "mysql", a, nil
+	return c, a, nil
 }
 
 func (mysqlEngine) acceptsWrongPassword(ctx context.Context, a serverAddr, user string) bool {
@@ -63,33 +70,40 @@ func (mysqlEngine) acceptsWrongPassword(ctx context.Context, a serverAddr, user 
 // the server matches a local client to, it is the demo user's.
 var mysqlHosts = []string{"%", "localhost", "127.0.0.1"}
 
-// accounts returns "'user'@'host'<suffix>, ..." for every host in mysqlHosts.
-func accounts(user, suffix string) string {
+// accounts returns "?@?<suffix>, ..." for user at every host in mysqlHosts,
+// and the arguments: user, host and extra for each.
+func accounts(user, suffix string, extra ...any) (string, []any) {
 	list := make([]string, len(mysqlHosts))
+	var args []any
 	for i, h := range mysqlHosts {
-		list[i] = "'" + user + "'@'" + h + "'" + suffix
+		list[i] = "?@?" + suffix
+		args = append(append(args, user, h), extra...)
 	}
-	return strings.Join(list, ", ")
+	return strings.Join(list, ", "), args
 }
 
 func (mysqlEngine) createUser(ctx context.Context, admin *sql.DB, user, password, database string) error {
-	if _, err := admin.ExecContext(ctx, "CREATE USER "+accounts(user, " IDENTIFIED BY '"+password+"'")); err != nil {
-		return err
+	list, args := accounts(user, " IDENTIFIED BY ?", password)
+	if _, err := admin.ExecContext(ctx, "CREATE USER "+list, args...); err != nil {
+		return withoutPassword(err, password)
 	}
 	if database == "" {
 		return nil
 	}
 	ident := "`" + strings.ReplaceAll(database, "`", "``") + "`"
-	_, err := admin.ExecContext(ctx, "GRANT ALL PRIVILEGES ON "+ident+".* TO "+accounts(user, ""))
+	list, args = accounts(user, "")
+	_, err := admin.ExecContext(ctx, "GRANT ALL PRIVILEGES ON "+ident+".* TO "+list, args...)
 	return err
 }
 
 func (mysqlEngine) setPassword(ctx context.Context, admin *sql.DB, user, password string) error {
-	_, err := admin.ExecContext(ctx, "ALTER USER "+accounts(user, " IDENTIFIED BY '"+password+"'"))
-	return err
+	list, args := accounts(user, " IDENTIFIED BY ?", password)
+	_, err := admin.ExecContext(ctx, "ALTER USER "+list, args...)
+	return withoutPassword(err, password)
 }
 
 func (mysqlEngine) dropUser(ctx context.Context, admin *sql.DB, user string) error {
-	_, err := admin.ExecContext(ctx, "DROP USER IF EXISTS "+accounts(user, ""))
+	list, args := accounts(user, "")
+	_, err := admin.ExecContext(ctx, "DROP USER IF EXISTS "+list, args...)
 	return err
 }

@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for the admin pool
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/secretcache/secretcache-go/jdbcstyle"
 )
@@ -30,13 +31,13 @@ func (postgresEngine) version() string {
 	return "SELECT 'PostgreSQL ' || current_setting('server_version')"
 }
 
-func (postgresEngine) parseAdmin(dsn string) (string, serverAddr, error) {
+func (postgresEngine) parseAdmin(dsn string) (driver.Connector, serverAddr, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx's ParseConfigError redacts the password.
-		return "", serverAddr{}, fmt.Errorf("-admin-dsn: %w", err)
+		return nil, serverAddr{}, fmt.Errorf("-admin-dsn: %w", err)
 	}
-	return "pgx", serverAddr{host: cfg.Host, port: int(cfg.Port), database: cfg.Database}, nil
+	return stdlib.GetConnector(*cfg), serverAddr{host: cfg.Host, port: int(cfg.Port), database: cfg.Database}, nil
 }
 
 func (postgresEngine) acceptsWrongPassword(ctx context.Context, a serverAddr, user string) bool {
@@ -57,12 +58,12 @@ func (postgresEngine) acceptsWrongPassword(ctx context.Context, a serverAddr, us
 // PUBLIC holds by default, is all the demo query needs.
 func (postgresEngine) createUser(ctx context.Context, admin *sql.DB, user, password, _ string) error {
 	_, err := admin.ExecContext(ctx, `CREATE ROLE "`+user+`" LOGIN PASSWORD '`+password+`'`)
-	return err
+	return withoutPassword(err, password)
 }
 
 func (postgresEngine) setPassword(ctx context.Context, admin *sql.DB, user, password string) error {
 	_, err := admin.ExecContext(ctx, `ALTER ROLE "`+user+`" PASSWORD '`+password+`'`)
-	return err
+	return withoutPassword(err, password)
 }
 
 // dropUser ends the role's sessions first, which DROP ROLE does not do.
