@@ -18,8 +18,8 @@ const (
 	mysqlAccessDeniedNoPass = 1698 // ER_ACCESS_DENIED_NO_PASSWORD_ERROR (auth_socket and kin)
 	mysqlAccountLocked      = 3118 // ER_ACCOUNT_HAS_BEEN_LOCKED
 	mysqlPasswordLocked     = 3955 // ER_USER_ACCESS_DENIED_FOR_USER_ACCOUNT_BLOCKED_BY_PASSWORD_LOCK
-	mariadbAccountLocked    = 4150 // ER_ACCOUNT_HAS_BEEN_LOCKED (MariaDB numbering)
-	mariadbPasswordLocked   = 4151 // ER_USER_IS_BLOCKED / max_password_errors reached
+	mariadbPasswordLocked   = 4150 // ER_USER_IS_BLOCKED: max_password_errors reached
+	mariadbAccountLocked    = 4151 // ER_ACCOUNT_HAS_BEEN_LOCKED (MariaDB numbering)
 )
 
 // mysqlDriver builds go-sql-driver/mysql connectors.

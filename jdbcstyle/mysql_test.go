@@ -1,8 +1,11 @@
 package jdbcstyle
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 func TestMySQLConfig(t *testing.T) {
@@ -72,5 +75,51 @@ func TestMySQLDriverParams(t *testing.T) {
 				t.Errorf("parseTime did not reach the driver config")
 			}
 		})
+	}
+}
+
+// TestLockedAccount locks a user on the test server and checks the error
+// number Connect gets against the constants the ladder stops on: MySQL
+// answers ER_ACCOUNT_HAS_BEEN_LOCKED with 3118, MariaDB with 4151.
+func TestLockedAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, MySQL)
+	ctx := testContext(t)
+	user, pw := e.newUser(t, "locked")
+	e.createSecret(t, e.secretJSON(t, user, pw))
+	e.putSecret(t, e.secretJSON(t, user, randomPassword(t)), stagePending)
+	admin := e.db.AdminDB(t)
+	rows, err := admin.QueryContext(ctx, "SELECT Host FROM mysql.user WHERE User = ?", user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hosts []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		hosts = append(hosts, h)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hosts {
+		if _, err := admin.ExecContext(ctx, "ALTER USER ?@? ACCOUNT LOCK", user, h); err != nil {
+			t.Fatalf("lock %s@%s: %v", user, h, err)
+		}
+	}
+	c, logins := e.connector(t, "")
+
+	_, err = c.Connect(ctx)
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		t.Fatalf("got %v, want a *mysql.MySQLError", err)
+	}
+	if me.Number != mysqlAccountLocked && me.Number != mariadbAccountLocked {
+		t.Errorf("got error %d, want ER_ACCOUNT_HAS_BEEN_LOCKED: %d (MySQL) or %d (MariaDB)", me.Number, mysqlAccountLocked, mariadbAccountLocked)
+	}
+	if got, want := logins.take(), []string{stageCurrent}; !equalStages(got, want) {
+		t.Errorf("got logins %v, want %v: a lockout is not retried", got, want)
 	}
 }
