@@ -111,7 +111,9 @@ func (l *lazyCache) cache() (*secretcache.Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := secretsmanager.NewFromConfig(awsCfg, func(o *secretsmanager.Options) {
+	// AppendUserAgent tags the requests as secretcache.New does for the
+	// client it builds, which this one replaces.
+	client := secretsmanager.NewFromConfig(awsCfg, secretcache.AppendUserAgent, func(o *secretsmanager.Options) {
 		if l.key.endpoint != "" {
 			o.BaseEndpoint = aws.String(l.key.endpoint)
 		}

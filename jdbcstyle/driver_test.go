@@ -2,12 +2,16 @@ package jdbcstyle
 
 import (
 	"database/sql"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secretcache/secretcache-go/secretcache"
 )
 
 // TestRegisteredDrivers opens databases with sql.Open, as a service does,
@@ -15,18 +19,7 @@ import (
 // here pointed at the in-process Secrets Manager by the endpoint param. It
 // sets environment variables, so it does not run in parallel.
 func TestRegisteredDrivers(t *testing.T) {
-	empty := filepath.Join(t.TempDir(), "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "",
-		"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_PROFILE": "",
-		"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_EC2_METADATA_DISABLED": "true",
-		"AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_SECRETS_MANAGER": "",
-	} {
-		t.Setenv(k, v)
-	}
+	isolateAWSEnv(t)
 	tests := []struct {
 		engine      Engine
 		driverName  string
@@ -91,5 +84,58 @@ func TestOpenConnectorErrors(t *testing.T) {
 				t.Errorf("got %q, want the prefix %q and no password", err, tt.want)
 			}
 		})
+	}
+}
+
+// isolateAWSEnv points the standard AWS configuration at static test
+// credentials and nothing else: no profile, region or endpoint from the
+// machine. It sets environment variables, so its callers do not run in
+// parallel.
+func isolateAWSEnv(t *testing.T) {
+	t.Helper()
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "",
+		"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_PROFILE": "",
+		"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_SECRETS_MANAGER": "",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// TestDefaultCacheUserAgent checks that the client of a default cache
+// tags its requests with the library's user-agent token, as the client
+// secretcache.New builds does. It sets environment variables, so it does
+// not run in parallel.
+func TestDefaultCacheUserAgent(t *testing.T) {
+	isolateAWSEnv(t)
+	agents := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case agents <- r.Header.Get("User-Agent"):
+		default:
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Write([]byte(`{"ARN":"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf","Name":"db","VersionId":"v1","SecretString":"{}","VersionStages":["AWSCURRENT"]}`))
+	}))
+	defer srv.Close()
+	// A lazyCache of its own, not the shared default, so that the test can
+	// close what it built.
+	l := &lazyCache{key: cacheKey{region: "us-east-1", endpoint: srv.URL}}
+	cache, err := l.cache()
+	if err != nil {
+		t.Fatalf("build the default cache: %v", err)
+	}
+	defer cache.Close()
+	if _, err := cache.GetSecretString("db"); err != nil {
+		t.Fatalf("GetSecretString: %v", err)
+	}
+	got := <-agents
+	if want := "secretcache-go/" + secretcache.ModuleVersion; !strings.Contains(got, want) {
+		t.Errorf("got User-Agent %q, want it to contain %q", got, want)
 	}
 }

@@ -81,7 +81,9 @@ func newClient(ctx context.Context, opts options) (*secretsmanager.Client, error
 	if cfg.Region == "" {
 		return nil, errors.New("no AWS region: pass -region or set AWS_REGION")
 	}
-	return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
+	// AppendUserAgent tags the requests as secretcache.New does for the
+	// client it builds.
+	return secretsmanager.NewFromConfig(cfg, secretcache.AppendUserAgent, func(o *secretsmanager.Options) {
 		if opts.endpoint != "" {
 			o.BaseEndpoint = aws.String(opts.endpoint)
 		}
