@@ -44,6 +44,11 @@ type Server struct {
 	proc *process // nil for a server named by an environment variable
 	dir  string   // temporary directory removed by stop; "" when none
 
+	// ddl serialises CreateUser and its cleanup: PostgreSQL fails
+	// concurrent GRANTs on one database or schema with "tuple concurrently
+	// updated", and parallel tests create users at the same time.
+	ddl sync.Mutex
+
 	stopOnce sync.Once
 }
 
@@ -104,10 +109,14 @@ func (s *Server) CreateUser(t testing.TB, user, password string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
+		s.ddl.Lock()
+		defer s.ddl.Unlock()
 		if err := s.dialect.dropUser(ctx, s.admin, user); err != nil {
 			t.Errorf("testdb: drop %s user %q: %v", s.Engine, user, s.redact(err))
 		}
 	})
+	s.ddl.Lock()
+	defer s.ddl.Unlock()
 	if err := s.dialect.createUser(ctx, s.admin, user, password, databaseName); err != nil {
 		t.Fatalf("testdb: create %s user %q: %v", s.Engine, user, s.redact(err, password))
 	}
