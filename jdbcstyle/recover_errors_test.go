@@ -1,0 +1,205 @@
+package jdbcstyle
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/smithy-go"
+	"github.com/secretcache/secretcache-go/secretcache"
+	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
+)
+
+// TestContextEndsAfterRefusal checks that when the Connect's context ends
+// between the ladder's steps, the error still holds the driver's refusal
+// (errors.As) beside the context's error (errors.Is).
+func TestContextEndsAfterRefusal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// scene returns the context for Connect and a hook run before each
+		// login that ends it.
+		scene func() (ctx context.Context, onLogin func(), cleanup func())
+		want  error
+	}{
+		{"cancelled", func() (context.Context, func(), func()) {
+			ctx, cancel := context.WithCancel(context.Background())
+			return ctx, cancel, cancel
+		}, context.Canceled},
+		{"deadline", func() (context.Context, func(), func()) {
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			return ctx, func() { <-ctx.Done() }, cancel
+		}, context.DeadlineExceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sm := secretsmanagertest.NewServer()
+			defer sm.Close()
+			cache, err := secretcache.New(func(c *secretcache.Cache) { c.Client = sm.Client() })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cache.Close()
+			if _, err := sm.CreateSecret("s", fakeSecret("app", "p1")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sm.PutSecretValue("s", fakeSecret("app", "p2"), stagePending); err != nil {
+				t.Fatal(err)
+			}
+			c, err := NewConnector(cache, MySQL, "s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.drv = &fakeDB{accounts: map[string]string{"app": "p3"}}
+			ctx, end, cleanup := tt.scene()
+			defer cleanup()
+			logins := &logins{}
+			c.onLogin = func(stage string) {
+				logins.add(stage)
+				end()
+			}
+
+			_, err = c.Connect(ctx)
+			if got, want := logins.take(), []string{stageCurrent}; !equalStages(got, want) {
+				t.Errorf("got logins %v, want %v", got, want)
+			}
+			if !errors.As(err, new(*fakeAuthError)) {
+				t.Errorf("got %v, want the refusal reachable with errors.As", err)
+			}
+			if !errors.Is(err, tt.want) {
+				t.Errorf("got %v, want errors.Is %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestFetchErrorsReported checks that a ladder that could not read the
+// secret's other versions says why, and stays quiet about the versions
+// that are simply absent outside a rotation.
+func TestFetchErrorsReported(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		pending string // "": no AWSPENDING version
+		fault   secretsmanagertest.FaultKind
+		// check inspects the error of a Connect with FetchErrors; nil
+		// wants none.
+		check func(t *testing.T, err error)
+	}{
+		{name: "no rotation under way"},
+		{name: "access denied", pending: fakeSecret("app", "p2"), fault: secretsmanagertest.AccessDenied,
+			check: func(t *testing.T, err error) {
+				var ae smithy.APIError
+				if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" {
+					t.Errorf("got %v, want a smithy.APIError AccessDeniedException reachable with errors.As", err)
+				}
+				if !strings.Contains(err.Error(), "AccessDenied") {
+					t.Errorf("got %q, want the message to say access was denied", err)
+				}
+			}},
+		{name: "malformed AWSPENDING", pending: `{"username":"app","password":"p2","port":"x"}`,
+			check: func(t *testing.T, err error) {
+				var se *SecretError
+				if !errors.As(err, &se) || se.Key != "port" {
+					t.Errorf("got %v, want the *SecretError of AWSPENDING reachable with errors.As", err)
+				}
+				if !strings.Contains(err.Error(), stagePending) {
+					t.Errorf("got %q, want it to name %s", err, stagePending)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sm := secretsmanagertest.NewServer()
+			defer sm.Close()
+			cache, err := secretcache.New(func(c *secretcache.Cache) { c.Client = sm.Client() })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cache.Close()
+			if _, err := sm.CreateSecret("s", fakeSecret("app", "p1")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cache.GetSecretString("s"); err != nil {
+				t.Fatal(err)
+			}
+			if tt.pending != "" {
+				if _, err := sm.PutSecretValue("s", tt.pending, stagePending); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.fault != 0 {
+				sm.InjectFault("GetSecretValue", secretsmanagertest.Fault{Kind: tt.fault})
+			}
+			c, err := NewConnector(cache, MySQL, "s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.drv = &fakeDB{accounts: map[string]string{"app": "p3"}}
+
+			_, err = c.Connect(context.Background())
+			var ce *ConnectError
+			if !errors.As(err, &ce) || !errors.As(err, new(*fakeAuthError)) {
+				t.Fatalf("got %v, want a *ConnectError with the refusal reachable", err)
+			}
+			if strings.Contains(err.Error(), "p1") || strings.Contains(err.Error(), "p2") {
+				t.Errorf("error %q contains a password", err)
+			}
+			if tt.check == nil {
+				if ce.FetchErrors != nil || strings.Contains(err.Error(), "also failed") {
+					t.Errorf("got FetchErrors %v, want none: a missing AWSPENDING or AWSPREVIOUS is normal", ce.FetchErrors)
+				}
+				return
+			}
+			if len(ce.FetchErrors) == 0 {
+				t.Fatalf("got no FetchErrors in %v, want why the secret could not be read", err)
+			}
+			tt.check(t, err)
+		})
+	}
+}
+
+// TestCloseDropsCredentials checks that Close leaves no password behind in
+// the Connector, the remembered fallback included.
+func TestCloseDropsCredentials(t *testing.T) {
+	t.Parallel()
+	sm := secretsmanagertest.NewServer()
+	defer sm.Close()
+	cache, err := secretcache.New(func(c *secretcache.Cache) { c.Client = sm.Client() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	if _, err := sm.CreateSecret("s", fakeSecret("app", "p1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sm.PutSecretValue("s", fakeSecret("app", "p2"), stagePending); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewConnector(cache, MySQL, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.drv = &fakeDB{accounts: map[string]string{"app": "p2"}}
+	if _, err := c.Connect(context.Background()); err != nil {
+		t.Fatalf("Connect: got %v, want AWSPENDING to work", err)
+	}
+	if c.detour.Load() == nil {
+		t.Fatal("got no detour after AWSPENDING let a Connect in, want one")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d := c.detour.Load(); d != nil {
+		t.Errorf("after Close: got a detour with %s credentials, want none", d.stage)
+	}
+	for i := range c.logins {
+		if c.logins[i].Load() != nil {
+			t.Errorf("after Close: got credentials in logins[%d], want none", i)
+		}
+	}
+}
