@@ -99,7 +99,7 @@ func (c *Cache) GetSecretStringWithStageWithContext(ctx context.Context, secretI
 		}
 	}
 	if str == nil {
-		return "", &InvalidOperationError{Message: "secretcache: secret " + quote(secretId) + " holds no SecretString"}
+		return "", errNoField(secretId, "SecretString")
 	}
 	return *str, nil
 }
@@ -134,7 +134,7 @@ func (c *Cache) GetSecretBinaryWithStageWithContext(ctx context.Context, secretI
 		return nil, err
 	}
 	if bin == nil {
-		return nil, &InvalidOperationError{Message: "secretcache: secret " + quote(secretId) + " holds no SecretBinary"}
+		return nil, errNoField(secretId, "SecretBinary")
 	}
 	return slices.Clone(bin), nil
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 )
@@ -389,5 +388,4 @@ func TestClientInterfaceFits(t *testing.T) {
 	if got, err := c.GetSecretString("db"); err != nil || got != hunter {
 		t.Errorf("got %q, %v", got, err)
 	}
-	_ = aws.String
 }

@@ -3,7 +3,6 @@ package secretcache
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -46,12 +45,4 @@ func defaultClient(ctx context.Context) (*secretsmanager.Client, error) {
 //	client := secretsmanager.NewFromConfig(cfg, secretcache.AppendUserAgent)
 func AppendUserAgent(o *secretsmanager.Options) {
 	o.APIOptions = append(o.APIOptions, awsmiddleware.AddUserAgentKeyValue("secretcache-go", ModuleVersion))
-}
-
-// stringOrNil returns a pointer for the SDK's optional string fields.
-func stringOrNil(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return aws.String(s)
 }

@@ -3,7 +3,6 @@ package secretcache
 import (
 	"errors"
 	"fmt"
-	"strconv"
 )
 
 // ErrClosed is returned by every call made on a Cache after Close.
@@ -71,4 +70,7 @@ func errEmptyID() error {
 	return &InvalidOperationError{Message: "secretcache: secret ID is empty"}
 }
 
-func quote(s string) string { return strconv.Quote(s) }
+// errNoField reports a string getter used on a binary secret, or the reverse.
+func errNoField(id, field string) error {
+	return &InvalidOperationError{Message: fmt.Sprintf("secretcache: secret %q holds no %s", id, field)}
+}

@@ -23,7 +23,6 @@ type fakeClient struct {
 	versions map[string]map[string]*secretsmanager.GetSecretValueOutput // guarded by mu: id → stage → output
 	err      error                                                      // guarded by mu: returned by every call when set
 	gate     chan struct{}                                              // guarded by mu: calls wait for it to close when set
-	started  chan string                                                // receives the stage of each call when set
 }
 
 func newFake() *fakeClient {
@@ -92,9 +91,6 @@ func (f *fakeClient) hold() (release func()) {
 func (f *fakeClient) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
 	f.calls.Add(1)
 	stage := aws.ToString(in.VersionStage)
-	if f.started != nil {
-		f.started <- stage
-	}
 	f.mu.Lock()
 	gate := f.gate
 	f.mu.Unlock()

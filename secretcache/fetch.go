@@ -77,6 +77,13 @@ func ctxError(s *slot, err error) error {
 	return fmt.Errorf("secretcache: waiting for secret %q (stage %s): %w", s.id, s.stage, err)
 }
 
+// loadShared runs load for s, or joins the one in flight, and returns its
+// error.
+func (c *Cache) loadShared(s *slot) error {
+	_, err, _ := c.flight.Do(s.key, func() (any, error) { return c.load(s) })
+	return err
+}
+
 // loadMissing is load for a caller that found no value: a caller that
 // arrives just after a fetch ended finds its outcome here instead of starting
 // another fetch.
@@ -109,7 +116,7 @@ func (c *Cache) startRefresh(s *slot) {
 	go func() {
 		defer c.wg.Done()
 		defer s.state.And(^stateRefreshing)
-		c.flight.Do(s.key, func() (any, error) { return c.load(s) })
+		c.loadShared(s)
 	}()
 }
 
@@ -128,8 +135,7 @@ func (c *Cache) force(ctx context.Context, s *slot) error {
 		s.forced = f
 		go func() {
 			defer c.wg.Done()
-			_, err, _ := c.flight.Do(s.key, func() (any, error) { return c.load(s) })
-			f.err = err
+			f.err = c.loadShared(s)
 			close(f.done)
 		}()
 	}

@@ -41,7 +41,7 @@ func newItem(c *Cache, id string) *item {
 // slot returns the slot for stage, or nil if none was made yet. An empty
 // stage is the configured one.
 func (it *item) slot(stage, configured string) *slot {
-	if stage == configured || stage == "" {
+	if stage == "" || stage == configured {
 		return it.def
 	}
 	if m := it.others.Load(); m != nil {

@@ -34,7 +34,6 @@ type slot struct {
 	errUntil time.Time // guarded by mu: err is returned without a fetch until then
 	timer    timer     // guarded by mu: pending expiry or retry
 	gen      uint64    // guarded by mu: identifies timer, so a stale one does nothing
-	retired  bool      // guarded by mu: no timer may be armed
 	forced   *forced   // guarded by mu: the last fetch that RefreshNow started
 }
 
@@ -126,15 +125,13 @@ func isNotFound(err error) bool {
 	return errors.As(err, &nf)
 }
 
-// arm schedules the value to turn stale after d. The caller holds mu.
+// arm schedules the value to turn stale after d, replacing any pending
+// timer; a retired slot arms none. The caller holds mu.
 func (s *slot) arm(d time.Duration) {
-	if s.retired {
+	s.disarm()
+	if s.state.Load()&stateRetired != 0 {
 		return
 	}
-	if s.timer != nil {
-		s.timer.Stop()
-	}
-	s.gen++
 	gen := s.gen
 	s.timer = s.c.clock.AfterFunc(d, func() { s.expire(gen) })
 }
@@ -142,22 +139,24 @@ func (s *slot) arm(d time.Duration) {
 func (s *slot) expire(gen uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if gen != s.gen || s.retired {
-		return // replaced by a later arm, or stopped too late to prevent
+	if gen != s.gen {
+		return // disarmed by a later arm or by retire, too late to stop
 	}
 	s.timer = nil
 	s.state.Or(stateStale)
 }
 
+// retire sets stateRetired before taking mu, so that an arm that runs after
+// it sees the bit, and disarms the pending timer.
 func (s *slot) retire() {
 	s.state.Or(stateRetired)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.retired = true
 	s.disarm()
 }
 
-// disarm stops the pending timer. The caller holds mu.
+// disarm stops the pending timer and invalidates it should it be firing
+// already. The caller holds mu.
 func (s *slot) disarm() {
 	if s.timer != nil {
 		s.timer.Stop()

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
@@ -96,4 +97,12 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// stringOrNil returns a pointer for the SDK's optional string fields.
+func stringOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
 }
