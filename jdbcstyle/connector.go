@@ -95,9 +95,6 @@ func newConnector(caches cacheSource, engine Engine, cfg *Config, parent driver.
 	if parent == nil {
 		parent = drivers[engine]
 	}
-	if cfg.LoginTimeout <= 0 {
-		cfg.LoginTimeout = DefaultLoginTimeout
-	}
 	return &Connector{cfg: *cfg, engine: engine, drv: drv, parent: parent, caches: caches}, nil
 }
 

@@ -230,13 +230,9 @@ func setHost(c *Config, v string) string {
 	return ""
 }
 
-func setPort(c *Config, v string) string {
-	p, problem := parsePort(v)
-	if problem != "" {
-		return problemPort
-	}
-	c.Port = p
-	return ""
+func setPort(c *Config, v string) (problem string) {
+	c.Port, problem = parsePort(v)
+	return problem
 }
 
 func setRegion(c *Config, v string) string {

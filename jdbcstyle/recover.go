@@ -43,11 +43,8 @@ func (c *Connector) recover(ctx context.Context, r *attempts, cache *secretcache
 			return conn, r.done(ctx, err)
 		}
 	}
-	if ctx.Err() != nil {
-		// fail adds ctx.Err(); first stays reachable with errors.As.
-		return nil, r.fail(ctx, first)
-	}
-	if c.cfg.NoFallback || len(r.stages) >= maxAttempts {
+	if ctx.Err() != nil || c.cfg.NoFallback || len(r.stages) >= maxAttempts {
+		// fail adds ctx.Err(), if any; first stays reachable with errors.As.
 		return nil, r.fail(ctx, first)
 	}
 	stage, fb := c.fallback(ctx, cache, cur, r)
@@ -84,10 +81,11 @@ type detour struct {
 
 // detourFor returns the detour to try before cur, the cached AWSCURRENT
 // credentials: only while they are still the ones that were refused, and
-// only for a few seconds.
+// only for a few seconds. There is none when fallbacks are off: only a
+// fallback sets one.
 func (c *Connector) detourFor(cur *creds) *detour {
 	d := c.detour.Load()
-	if d == nil || d.current != cur.raw || time.Now().After(d.until) || c.cfg.NoFallback {
+	if d == nil || d.current != cur.raw || time.Now().After(d.until) {
 		return nil
 	}
 	return d

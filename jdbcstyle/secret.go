@@ -248,11 +248,11 @@ func kind(raw json.RawMessage) string {
 // (which quotes its input) can reach a message.
 func parsePort(digits string) (port int, problem string) {
 	if digits == "" || len(digits) > 5 || strings.TrimLeft(digits, "0123456789") != "" {
-		return 0, "not a port number (digits only, 1 to 65535)"
+		return 0, problemPort
 	}
 	p, _ := strconv.Atoi(digits) // cannot fail: at most 5 digits
 	if p < 1 || p > 65535 {
-		return 0, "not a port number (digits only, 1 to 65535)"
+		return 0, problemPort
 	}
 	return p, ""
 }
