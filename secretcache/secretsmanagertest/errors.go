@@ -51,6 +51,20 @@ func errResourceExists(format string, args ...any) error {
 	return &types.ResourceExistsException{Message: aws.String(fmt.Sprintf(format, args...))}
 }
 
+func errInvalidNextToken() error {
+	return &types.InvalidNextTokenException{Message: aws.String("The NextToken value is invalid.")}
+}
+
+// apiError returns the AWS error code and message of err, which the wire
+// and BatchGetSecretValue's Errors carry. Anything but an API error is a
+// failure of the service itself.
+func apiError(err error) (code, msg string) {
+	if apiErr, ok := err.(smithy.APIError); ok {
+		return apiErr.ErrorCode(), apiErr.ErrorMessage()
+	}
+	return "InternalServiceError", err.Error()
+}
+
 // wireError is the AWS JSON 1.1 error body. The SDK reads the type from
 // __type and the message from Message.
 type wireError struct {
@@ -61,17 +75,10 @@ type wireError struct {
 // writeError sends err the way Secrets Manager would: 500 for the service's
 // own failures, 400 for everything the caller did or is denied.
 func writeError(w http.ResponseWriter, err error) {
-	code, msg := "InternalServiceError", err.Error()
-	if apiErr, ok := err.(smithy.APIError); ok {
-		code, msg = apiErr.ErrorCode(), apiErr.ErrorMessage()
-	}
+	code, msg := apiError(err)
 	status := http.StatusBadRequest
 	if code == "InternalServiceError" {
 		status = http.StatusInternalServerError
 	}
 	writeJSON(w, status, wireError{Type: code, Message: msg})
-}
-
-func errInvalidNextToken() error {
-	return &types.InvalidNextTokenException{Message: aws.String("The NextToken value is invalid.")}
 }

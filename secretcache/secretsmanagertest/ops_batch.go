@@ -2,12 +2,8 @@ package secretsmanagertest
 
 import (
 	"context"
-	"encoding/base64"
 	"sort"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/smithy-go"
 )
 
 // maxBatch is the most secrets one BatchGetSecretValue returns.
@@ -23,16 +19,6 @@ type batchGetSecretValueInput struct {
 	Filters      []filter `json:"Filters"`
 	MaxResults   *int     `json:"MaxResults"`
 	NextToken    *string  `json:"NextToken"`
-}
-
-type secretValueEntry struct {
-	ARN           string     `json:"ARN"`
-	Name          string     `json:"Name"`
-	VersionID     string     `json:"VersionId"`
-	SecretString  *string    `json:"SecretString,omitempty"`
-	SecretBinary  []byte     `json:"SecretBinary,omitempty"`
-	VersionStages []string   `json:"VersionStages,omitempty"`
-	CreatedDate   *epochTime `json:"CreatedDate,omitempty"`
 }
 
 type apiErrorEntry struct {
@@ -60,99 +46,65 @@ func (s *Server) batchGetSecretValue(_ context.Context, in *batchGetSecretValueI
 		return nil, errInvalidParameter("SecretIdList can contain at most %d secret IDs.", maxBatch)
 	case len(in.SecretIDList) > 0 && (in.MaxResults != nil || in.NextToken != nil):
 		return nil, errInvalidParameter("MaxResults and NextToken can only be used with Filters.")
-	case in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > maxBatch):
-		return nil, errInvalidParameter("MaxResults must be between 1 and %d.", maxBatch)
+	}
+	if len(in.SecretIDList) > 0 {
+		s.store.mu.Lock()
+		defer s.store.mu.Unlock()
+		return s.store.readCurrent(in.SecretIDList), nil
+	}
+	limit, err := pageLimit(in.MaxResults, maxBatch)
+	if err != nil {
+		return nil, err
+	}
+	from, err := decodeToken(in.NextToken)
+	if err != nil {
+		return nil, err
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	if len(in.SecretIDList) > 0 {
-		return s.batchByID(in.SecretIDList), nil
-	}
-	return s.batchByFilter(in)
+	return s.store.readFiltered(in.Filters, from, limit), nil
 }
 
-// batchByID answers for a list of IDs. The caller holds s.store.mu.
-func (s *Server) batchByID(ids []string) *batchGetSecretValueOutput {
+// readCurrent reads the AWSCURRENT version of each of ids. The caller holds
+// st.mu.
+func (st *store) readCurrent(ids []string) *batchGetSecretValueOutput {
 	out := &batchGetSecretValueOutput{SecretValues: []secretValueEntry{}}
 	for _, id := range ids {
-		entry, err := s.currentEntry(id)
+		entry, err := st.read(id, "", "")
 		if err != nil {
 			out.Errors = append(out.Errors, errorEntry(id, err))
 			continue
 		}
-		out.SecretValues = append(out.SecretValues, entry)
+		out.SecretValues = append(out.SecretValues, *entry)
 	}
 	return out
 }
 
-// batchByFilter answers one page of the secrets matching in.Filters, in
-// name order. The token is the name the next page starts at, so secrets
-// created between pages do not shift it. The caller holds s.store.mu.
-func (s *Server) batchByFilter(in *batchGetSecretValueInput) (*batchGetSecretValueOutput, error) {
-	from := ""
-	if in.NextToken != nil {
-		b, err := base64.RawURLEncoding.DecodeString(*in.NextToken)
-		if err != nil || len(b) == 0 {
-			return nil, errInvalidNextToken()
-		}
-		from = string(b)
-	}
-	limit := maxBatch
-	if in.MaxResults != nil {
-		limit = *in.MaxResults
-	}
+// readFiltered reads one page, of at most limit, of the secrets matching
+// filters, in name order from the name from on. The page token is the name
+// the next page starts at, so secrets created between pages do not shift
+// it. The caller holds st.mu.
+func (st *store) readFiltered(filters []filter, from string, limit int) *batchGetSecretValueOutput {
 	var names []string
-	for name, sec := range s.store.secrets {
-		if name >= from && sec.deleted.IsZero() && matchesAll(sec, in.Filters) {
+	for name, sec := range st.secrets {
+		if name >= from && sec.deleted.IsZero() && matchesAll(sec, filters) {
 			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
-	out := &batchGetSecretValueOutput{SecretValues: []secretValueEntry{}}
+	var next *string
 	if len(names) > limit {
-		out.NextToken = aws.String(base64.RawURLEncoding.EncodeToString([]byte(names[limit])))
+		next = encodeToken(names[limit])
 		names = names[:limit]
 	}
-	for _, name := range names {
-		entry, err := s.currentEntry(name)
-		if err != nil {
-			out.Errors = append(out.Errors, errorEntry(name, err))
-			continue
-		}
-		out.SecretValues = append(out.SecretValues, entry)
-	}
-	return out, nil
-}
-
-// currentEntry reads the AWSCURRENT version of id. The caller holds
-// s.store.mu.
-func (s *Server) currentEntry(id string) (secretValueEntry, error) {
-	sec, err := s.store.lookupLive(id)
-	if err != nil {
-		return secretValueEntry{}, err
-	}
-	v, err := sec.versionByStage(StageCurrent)
-	if err != nil {
-		return secretValueEntry{}, err
-	}
-	sec.touch(v)
-	return secretValueEntry{
-		ARN:           sec.arn,
-		Name:          sec.name,
-		VersionID:     v.id,
-		SecretString:  v.val.str,
-		SecretBinary:  v.val.bin,
-		VersionStages: sec.stagesOf(v.id),
-		CreatedDate:   epoch(v.created),
-	}, nil
+	out := st.readCurrent(names)
+	out.NextToken = next
+	return out
 }
 
 func errorEntry(id string, err error) apiErrorEntry {
-	e := apiErrorEntry{SecretID: id, ErrorCode: "InternalServiceError", Message: err.Error()}
-	if apiErr, ok := err.(smithy.APIError); ok {
-		e.ErrorCode, e.Message = apiErr.ErrorCode(), apiErr.ErrorMessage()
-	}
-	return e
+	code, msg := apiError(err)
+	return apiErrorEntry{SecretID: id, ErrorCode: code, Message: msg}
 }
 
 // matchesAll reports whether sec passes every filter, as ListSecrets

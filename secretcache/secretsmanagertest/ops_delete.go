@@ -63,14 +63,9 @@ type restoreSecretInput struct {
 	SecretID string `json:"SecretId"`
 }
 
-type restoreSecretOutput struct {
-	ARN  string `json:"ARN"`
-	Name string `json:"Name"`
-}
-
 // restoreSecret cancels a scheduled deletion; on a live secret it does
 // nothing, as in AWS.
-func (s *Server) restoreSecret(_ context.Context, in *restoreSecretInput) (*restoreSecretOutput, error) {
+func (s *Server) restoreSecret(_ context.Context, in *restoreSecretInput) (*secretOutput, error) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
 	sec, err := s.store.lookup(in.SecretID)
@@ -79,5 +74,5 @@ func (s *Server) restoreSecret(_ context.Context, in *restoreSecretInput) (*rest
 	}
 	sec.deleted, sec.deleteAt = time.Time{}, time.Time{}
 	sec.changed = now()
-	return &restoreSecretOutput{ARN: sec.arn, Name: sec.name}, nil
+	return &secretOutput{ARN: sec.arn, Name: sec.name}, nil
 }

@@ -2,7 +2,6 @@ package secretsmanagertest
 
 import (
 	"context"
-	"encoding/base64"
 	"strconv"
 )
 
@@ -97,12 +96,9 @@ type listSecretVersionIDsOutput struct {
 // (unlabelled) ones unless asked. The page token is a position in the
 // version list, which only ever grows.
 func (s *Server) listSecretVersionIDs(_ context.Context, in *listSecretVersionIDsInput) (*listSecretVersionIDsOutput, error) {
-	limit := maxVersionsPage
-	if in.MaxResults != nil {
-		if *in.MaxResults < 1 || *in.MaxResults > maxVersionsPage {
-			return nil, errInvalidParameter("MaxResults must be between 1 and %d.", maxVersionsPage)
-		}
-		limit = *in.MaxResults
+	limit, err := pageLimit(in.MaxResults, maxVersionsPage)
+	if err != nil {
+		return nil, err
 	}
 	start, err := decodeIndexToken(in.NextToken)
 	if err != nil {
@@ -122,7 +118,7 @@ func (s *Server) listSecretVersionIDs(_ context.Context, in *listSecretVersionID
 			continue
 		}
 		if len(out.Versions) == limit {
-			out.NextToken = encodeIndexToken(i)
+			out.NextToken = encodeToken(strconv.Itoa(i))
 			break
 		}
 		out.Versions = append(out.Versions, versionsListEntry{
@@ -135,21 +131,16 @@ func (s *Server) listSecretVersionIDs(_ context.Context, in *listSecretVersionID
 	return out, nil
 }
 
-func encodeIndexToken(i int) *string {
-	t := base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(i)))
-	return &t
-}
-
+// decodeIndexToken returns the version-list index a NextToken carries, 0
+// for none.
 func decodeIndexToken(token *string) (int, error) {
-	if token == nil {
-		return 0, nil
+	pos, err := decodeToken(token)
+	if err != nil || pos == "" {
+		return 0, err
 	}
-	b, err := base64.RawURLEncoding.DecodeString(*token)
-	if err == nil {
-		var i int
-		if i, err = strconv.Atoi(string(b)); err == nil && i >= 0 {
-			return i, nil
-		}
+	i, err := strconv.Atoi(pos)
+	if err != nil || i < 0 {
+		return 0, errInvalidNextToken()
 	}
-	return 0, errInvalidNextToken()
+	return i, nil
 }

@@ -8,7 +8,9 @@ type getSecretValueInput struct {
 	VersionStage string `json:"VersionStage"`
 }
 
-type getSecretValueOutput struct {
+// secretValueEntry is one version's value: the output of GetSecretValue and
+// an element of BatchGetSecretValue's SecretValues, which AWS shapes alike.
+type secretValueEntry struct {
 	ARN           string     `json:"ARN"`
 	Name          string     `json:"Name"`
 	VersionID     string     `json:"VersionId"`
@@ -20,19 +22,25 @@ type getSecretValueOutput struct {
 
 // getSecretValue returns one version: VersionId and VersionStage select it
 // together or alone, AWSCURRENT when neither is given.
-func (s *Server) getSecretValue(_ context.Context, in *getSecretValueInput) (*getSecretValueOutput, error) {
+func (s *Server) getSecretValue(_ context.Context, in *getSecretValueInput) (*secretValueEntry, error) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupLive(in.SecretID)
+	return s.store.read(in.SecretID, in.VersionID, in.VersionStage)
+}
+
+// read returns the version of the live secret id that versionID and stage
+// select (see secret.pick) and records the access. The caller holds st.mu.
+func (st *store) read(id, versionID, stage string) (*secretValueEntry, error) {
+	sec, err := st.lookupLive(id)
 	if err != nil {
 		return nil, err
 	}
-	v, err := sec.pick(in.VersionID, in.VersionStage)
+	v, err := sec.pick(versionID, stage)
 	if err != nil {
 		return nil, err
 	}
 	sec.touch(v)
-	return &getSecretValueOutput{
+	return &secretValueEntry{
 		ARN:           sec.arn,
 		Name:          sec.name,
 		VersionID:     v.id,

@@ -7,48 +7,48 @@ type tag struct {
 	Value string `json:"Value"`
 }
 
-type createSecretInput struct {
-	Name               string  `json:"Name"`
+// valueInput is what CreateSecret and PutSecretValue take to make a version.
+type valueInput struct {
 	ClientRequestToken string  `json:"ClientRequestToken"`
-	Description        string  `json:"Description"`
 	SecretString       *string `json:"SecretString"`
 	SecretBinary       []byte  `json:"SecretBinary"`
-	Tags               []tag   `json:"Tags"`
 }
 
-type createSecretOutput struct {
-	ARN       string `json:"ARN"`
-	Name      string `json:"Name"`
-	VersionID string `json:"VersionId,omitempty"`
+// value returns the version's payload, refusing both kinds at once.
+func (in *valueInput) value() (value, error) {
+	if in.SecretString != nil && in.SecretBinary != nil {
+		return value{}, errInvalidParameter(msgBothValues)
+	}
+	return value{str: in.SecretString, bin: in.SecretBinary}, nil
+}
+
+type createSecretInput struct {
+	Name        string `json:"Name"`
+	Description string `json:"Description"`
+	Tags        []tag  `json:"Tags"`
+	valueInput
 }
 
 type putSecretValueInput struct {
-	SecretID           string   `json:"SecretId"`
-	ClientRequestToken string   `json:"ClientRequestToken"`
-	SecretString       *string  `json:"SecretString"`
-	SecretBinary       []byte   `json:"SecretBinary"`
-	VersionStages      []string `json:"VersionStages,omitempty"`
+	SecretID      string   `json:"SecretId"`
+	VersionStages []string `json:"VersionStages,omitempty"`
+	valueInput
 }
 
-type putSecretValueOutput struct {
+// secretOutput is what the operations that change a secret answer with:
+// the secret, and the version they made or moved to when there is one.
+type secretOutput struct {
 	ARN           string   `json:"ARN"`
 	Name          string   `json:"Name"`
-	VersionID     string   `json:"VersionId"`
+	VersionID     string   `json:"VersionId,omitempty"`
 	VersionStages []string `json:"VersionStages,omitempty"`
-}
-
-func newValue(str *string, bin []byte) (value, error) {
-	if str != nil && bin != nil {
-		return value{}, errInvalidParameter(msgBothValues)
-	}
-	return value{str: str, bin: bin}, nil
 }
 
 // createSecret creates a secret, with a first AWSCURRENT version when a
 // value is given. Repeating a create with the same ClientRequestToken and
 // value succeeds again, so that an SDK retry is harmless.
-func (s *Server) createSecret(_ context.Context, in *createSecretInput) (*createSecretOutput, error) {
-	val, err := newValue(in.SecretString, in.SecretBinary)
+func (s *Server) createSecret(_ context.Context, in *createSecretInput) (*secretOutput, error) {
+	val, err := in.value()
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func (s *Server) createSecret(_ context.Context, in *createSecretInput) (*create
 			return nil, errInvalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.")
 		}
 		if v, ok := sec.versions[in.ClientRequestToken]; ok && v.val.equal(val) {
-			return &createSecretOutput{ARN: sec.arn, Name: sec.name, VersionID: v.id}, nil
+			return &secretOutput{ARN: sec.arn, Name: sec.name, VersionID: v.id}, nil
 		}
 		return nil, errResourceExists("The operation failed because the secret %s already exists.", in.Name)
 	}
@@ -71,7 +71,7 @@ func (s *Server) createSecret(_ context.Context, in *createSecretInput) (*create
 		tags[t.Key] = t.Value
 	}
 	sec := s.store.newSecret(in.Name, in.Description, tags)
-	out := &createSecretOutput{ARN: sec.arn, Name: sec.name}
+	out := &secretOutput{ARN: sec.arn, Name: sec.name}
 	if !val.isEmpty() {
 		out.VersionID = tokenOrNew(in.ClientRequestToken)
 		sec.addVersion(&version{id: out.VersionID, val: val, created: sec.created}, nil)
@@ -82,8 +82,8 @@ func (s *Server) createSecret(_ context.Context, in *createSecretInput) (*create
 // putSecretValue adds a version. The ClientRequestToken becomes the version
 // ID, which is what makes a retried put idempotent: the same token with the
 // same value returns the existing version, with another value it fails.
-func (s *Server) putSecretValue(_ context.Context, in *putSecretValueInput) (*putSecretValueOutput, error) {
-	val, err := newValue(in.SecretString, in.SecretBinary)
+func (s *Server) putSecretValue(_ context.Context, in *putSecretValueInput) (*secretOutput, error) {
+	val, err := in.value()
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (s *Server) putSecretValue(_ context.Context, in *putSecretValueInput) (*pu
 	} else {
 		sec.addVersion(&version{id: id, val: val, created: now()}, in.VersionStages)
 	}
-	return &putSecretValueOutput{ARN: sec.arn, Name: sec.name, VersionID: id, VersionStages: sec.stagesOf(id)}, nil
+	return &secretOutput{ARN: sec.arn, Name: sec.name, VersionID: id, VersionStages: sec.stagesOf(id)}, nil
 }
 
 // tokenOrNew returns the caller's token, or a fresh one for callers (raw

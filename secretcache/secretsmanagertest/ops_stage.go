@@ -9,16 +9,11 @@ type updateSecretVersionStageInput struct {
 	RemoveFromVersionID string `json:"RemoveFromVersionId"`
 }
 
-type updateSecretVersionStageOutput struct {
-	ARN  string `json:"ARN"`
-	Name string `json:"Name"`
-}
-
 // updateSecretVersionStage moves or removes one staging label with AWS's
 // safety rules: taking a label off a version requires naming that version,
 // so two writers racing on a label cannot both win, and AWSCURRENT can be
 // moved but never removed.
-func (s *Server) updateSecretVersionStage(_ context.Context, in *updateSecretVersionStageInput) (*updateSecretVersionStageOutput, error) {
+func (s *Server) updateSecretVersionStage(_ context.Context, in *updateSecretVersionStageInput) (*secretOutput, error) {
 	if in.VersionStage == "" {
 		return nil, errInvalidParameter("You must specify a VersionStage.")
 	}
@@ -40,7 +35,7 @@ func (s *Server) updateSecretVersionStage(_ context.Context, in *updateSecretVer
 		delete(sec.labels, in.VersionStage)
 	}
 	sec.changed = now()
-	return &updateSecretVersionStageOutput{ARN: sec.arn, Name: sec.name}, nil
+	return &secretOutput{ARN: sec.arn, Name: sec.name}, nil
 }
 
 // checkStageMove validates a label move before anything changes, so a

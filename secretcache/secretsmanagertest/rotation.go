@@ -65,24 +65,18 @@ type rotateSecretInput struct {
 	RotateImmediately  *bool          `json:"RotateImmediately"`
 }
 
-type rotateSecretOutput struct {
-	ARN       string `json:"ARN"`
-	Name      string `json:"Name"`
-	VersionID string `json:"VersionId,omitempty"`
-}
-
 // rotateSecret runs the four steps synchronously, unlike AWS, so that a
 // test sees the rotated secret as soon as the call returns. A step that
 // fails stops the rotation and fails the call; AWSPENDING stays where the
 // function left it, and the next rotation is refused until it is cleared,
 // as in AWS.
-func (s *Server) rotateSecret(ctx context.Context, in *rotateSecretInput) (*rotateSecretOutput, error) {
+func (s *Server) rotateSecret(ctx context.Context, in *rotateSecretInput) (*secretOutput, error) {
 	token := tokenOrNew(in.ClientRequestToken)
 	sec, fn, err := s.startRotation(in)
 	if err != nil {
 		return nil, err
 	}
-	out := &rotateSecretOutput{ARN: sec.arn, Name: sec.name}
+	out := &secretOutput{ARN: sec.arn, Name: sec.name}
 	if in.RotateImmediately != nil && !*in.RotateImmediately {
 		s.endRotation(sec, false)
 		return out, nil

@@ -21,7 +21,7 @@ func (s *Server) CreateBinarySecret(name string, b []byte) (arn string, err erro
 }
 
 func (s *Server) create(name string, str *string, bin []byte) (string, error) {
-	out, err := s.createSecret(context.Background(), &createSecretInput{Name: name, SecretString: str, SecretBinary: bin})
+	out, err := s.createSecret(context.Background(), &createSecretInput{Name: name, valueInput: valueInput{SecretString: str, SecretBinary: bin}})
 	if err != nil {
 		return "", err
 	}
@@ -44,7 +44,7 @@ func (s *Server) PutSecretBinary(secretID string, b []byte, stages ...string) (v
 
 func (s *Server) put(secretID string, str *string, bin []byte, stages []string) (string, error) {
 	out, err := s.putSecretValue(context.Background(), &putSecretValueInput{
-		SecretID: secretID, SecretString: str, SecretBinary: bin, VersionStages: stages,
+		SecretID: secretID, VersionStages: stages, valueInput: valueInput{SecretString: str, SecretBinary: bin},
 	})
 	if err != nil {
 		return "", err
