@@ -54,8 +54,7 @@ func (s *Server) deleteSecret(_ context.Context, in *deleteSecretInput) (*delete
 		return nil, errMarkedDeleted()
 	}
 	sec.deleted = t
-	sec.deleteAt = t.Add(time.Duration(days) * 24 * time.Hour)
-	out.DeletionDate = epoch(sec.deleteAt)
+	out.DeletionDate = epoch(t.Add(time.Duration(days) * 24 * time.Hour))
 	return out, nil
 }
 
@@ -72,7 +71,7 @@ func (s *Server) restoreSecret(_ context.Context, in *restoreSecretInput) (*secr
 	if err != nil {
 		return nil, err
 	}
-	sec.deleted, sec.deleteAt = time.Time{}, time.Time{}
+	sec.deleted = time.Time{}
 	sec.changed = now()
 	return &secretOutput{ARN: sec.arn, Name: sec.name}, nil
 }

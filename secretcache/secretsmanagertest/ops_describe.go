@@ -12,12 +12,6 @@ type describeSecretInput struct {
 	SecretID string `json:"SecretId"`
 }
 
-type rotationRules struct {
-	AutomaticallyAfterDays *int64  `json:"AutomaticallyAfterDays,omitempty"`
-	Duration               *string `json:"Duration,omitempty"`
-	ScheduleExpression     *string `json:"ScheduleExpression,omitempty"`
-}
-
 type describeSecretOutput struct {
 	ARN                string              `json:"ARN"`
 	Name               string              `json:"Name"`

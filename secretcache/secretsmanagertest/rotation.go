@@ -58,11 +58,10 @@ func (s *Server) SetRotationFunc(secretID string, fn RotationFunc) error {
 }
 
 type rotateSecretInput struct {
-	SecretID           string         `json:"SecretId"`
-	ClientRequestToken string         `json:"ClientRequestToken"`
-	RotationLambdaARN  string         `json:"RotationLambdaARN"`
-	RotationRules      *rotationRules `json:"RotationRules"`
-	RotateImmediately  *bool          `json:"RotateImmediately"`
+	SecretID           string `json:"SecretId"`
+	ClientRequestToken string `json:"ClientRequestToken"`
+	RotationLambdaARN  string `json:"RotationLambdaARN"`
+	RotateImmediately  *bool  `json:"RotateImmediately"`
 }
 
 // rotateSecret runs the four steps synchronously, unlike AWS, so that a

@@ -54,7 +54,6 @@ type secret struct {
 	accessed time.Time
 	rotated  time.Time
 	deleted  time.Time // non-zero while scheduled for deletion
-	deleteAt time.Time
 
 	versions map[string]*version
 	order    []string          // version IDs, oldest first
