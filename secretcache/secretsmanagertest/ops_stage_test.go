@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
 func TestUpdateSecretVersionStage(t *testing.T) {
@@ -77,11 +79,11 @@ func TestUpdateSecretVersionStage(t *testing.T) {
 			if tt.remove != "" {
 				in.RemoveFromVersionId = aws.String(ids[tt.remove])
 			}
-			before, _ := srv.VersionStages("s")
+			before := versionStages(t, srv, "s")
 
 			_, err = c.UpdateSecretVersionStage(context.Background(), in)
 
-			after, _ := srv.VersionStages("s")
+			after := versionStages(t, srv, "s")
 			if tt.wantErr != nil {
 				if !errors.As(err, tt.wantErr) {
 					t.Fatalf("got %v, want %T", err, tt.wantErr)
@@ -156,4 +158,15 @@ func TestDeprecatedVersionsHidden(t *testing.T) {
 			t.Errorf("got %q with stages %v, want %q with none", got, out.VersionStages, "one")
 		}
 	})
+}
+
+// versionStages returns the labels of every version of id, failing t when
+// there are none to compare: a nil map would make every check pass.
+func versionStages(t *testing.T, srv *secretsmanagertest.Server, id string) map[string][]string {
+	t.Helper()
+	stages, err := srv.VersionStages(id)
+	if err != nil || len(stages) == 0 {
+		t.Fatalf("VersionStages(%q): got %v, %v; want the versions' labels", id, stages, err)
+	}
+	return stages
 }
