@@ -134,16 +134,6 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	return c.recover(rctx, r, cache, l, err)
 }
 
-// login makes one login attempt with l. ctx must not carry the login
-// deadline: the engine applies it its cheapest way.
-func (c *Connector) login(ctx context.Context, deadline time.Time, stage string, l *creds) (driver.Conn, error) {
-	if c.onLogin != nil {
-		c.onLogin(stage)
-	}
-	conn, err := c.drv.login(ctx, deadline, l.conn)
-	return conn, hideBadConn(err)
-}
-
 // Driver returns the registered driver of the Connector's engine, as
 // database/sql requires; the Connector does not use it.
 func (c *Connector) Driver() driver.Driver { return c.parent }

@@ -34,7 +34,7 @@ import (
 // r holds the logins made so far, the refused one with cur last; ctx carries
 // the Connect's deadline, r.deadline.
 func (c *Connector) recover(ctx context.Context, r *attempts, cache *secretcache.Cache, cur *creds, first error) (driver.Conn, error) {
-	if c.drv.classify(first) != authFailure || len(r.stages) >= maxAttempts {
+	if c.drv.classify(first) != authFailure || r.n >= maxAttempts {
 		return nil, r.fail(ctx, first)
 	}
 	if next := c.newerCurrent(ctx, cache, r); next != nil {
@@ -43,7 +43,7 @@ func (c *Connector) recover(ctx context.Context, r *attempts, cache *secretcache
 			return conn, r.done(ctx, err)
 		}
 	}
-	if ctx.Err() != nil || c.cfg.NoFallback || len(r.stages) >= maxAttempts {
+	if ctx.Err() != nil || c.cfg.NoFallback || r.n >= maxAttempts {
 		// fail adds ctx.Err(), if any; first stays reachable with errors.As.
 		return nil, r.fail(ctx, first)
 	}
@@ -138,26 +138,40 @@ func (c *Connector) refreshed(ctx context.Context, cache *secretcache.Cache, sta
 
 // attempts records the logins of one Connect, for its error and so that no
 // credentials are tried twice. It belongs to one Connect and is not shared.
+// The logins live in an array, not slices, so that a Connect that gets in
+// at once allocates nothing for them.
 type attempts struct {
 	c         *Connector
 	deadline  time.Time
-	stages    []string
-	passwords []string
-	raws      []string // the secret strings tried, in order
-	fetchErrs []error  // why versions the ladder looked for could not be read
+	n         int                  // logins made, the first n of tried
+	tried     [maxAttempts]attempt // in order
+	fetchErrs []error              // why versions the ladder looked for could not be read
 }
 
+// attempt is one login: the staging label and the credentials it used.
+type attempt struct {
+	stage string
+	creds *creds
+}
+
+// try makes one login attempt with l. ctx must not carry the login
+// deadline, r.deadline: the engine applies it its cheapest way.
 func (r *attempts) try(ctx context.Context, stage string, l *creds) (driver.Conn, error) {
-	r.stages = append(r.stages, stage)
-	r.passwords = append(r.passwords, l.password)
-	r.raws = append(r.raws, l.raw)
-	return r.c.login(ctx, r.deadline, stage, l)
+	r.tried[r.n] = attempt{stage, l}
+	r.n++
+	if r.c.onLogin != nil {
+		r.c.onLogin(stage)
+	}
+	conn, err := r.c.drv.login(ctx, r.deadline, l.conn)
+	return conn, hideBadConn(err)
 }
 
 // refused reports whether the credentials of the secret string raw were
 // already tried in this Connect. Every try but a successful last one was
 // refused, and recover asks only after a refusal.
-func (r *attempts) refused(raw string) bool { return slices.Contains(r.raws, raw) }
+func (r *attempts) refused(raw string) bool {
+	return slices.ContainsFunc(r.tried[:r.n], func(a attempt) bool { return a.creds.raw == raw })
+}
 
 // fetchFailed records why the version labelled stage could not be read,
 // unless the reason is not news: AWSPENDING and AWSPREVIOUS are missing
@@ -180,5 +194,10 @@ func (r *attempts) done(ctx context.Context, err error) error {
 
 func (r *attempts) fail(ctx context.Context, err error) error {
 	scrubPostgresError(err)
-	return newLoginError(r.c.cfg.SecretID, r.stages, err, ctx.Err(), r.fetchErrs, r.passwords)
+	stages := make([]string, r.n)
+	passwords := make([]string, r.n)
+	for i, a := range r.tried[:r.n] {
+		stages[i], passwords[i] = a.stage, a.creds.password
+	}
+	return newLoginError(r.c.cfg.SecretID, stages, err, ctx.Err(), r.fetchErrs, passwords)
 }
