@@ -25,19 +25,23 @@ type mysqlDialect struct {
 func (d mysqlDialect) driverName() string { return "mysql" }
 
 func (d mysqlDialect) dsn(user, password, database string) string {
-	c := d.base.Clone()
-	c.User, c.Passwd, c.DBName = user, password, database
-	return c.FormatDSN()
+	return d.config(user, password, database).FormatDSN()
 }
 
 // adminDSN is dsn with client-side interpolation, so that user names and
 // passwords can be placeholders in statements the server cannot prepare
 // (CREATE USER, ALTER USER, GRANT) and the driver does the quoting.
 func (d mysqlDialect) adminDSN(user, password, database string) string {
-	c := d.base.Clone()
-	c.User, c.Passwd, c.DBName = user, password, database
+	c := d.config(user, password, database)
 	c.InterpolateParams = true
 	return c.FormatDSN()
+}
+
+// config is a copy of base that logs user in to database.
+func (d mysqlDialect) config(user, password, database string) *mysql.Config {
+	c := d.base.Clone()
+	c.User, c.Passwd, c.DBName = user, password, database
+	return c
 }
 
 func (d mysqlDialect) ensureDatabase(ctx context.Context, db *sql.DB, name string) error {

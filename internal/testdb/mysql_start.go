@@ -1,9 +1,6 @@
 package testdb
 
 import (
-	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -96,17 +93,12 @@ func launchMariaDB(server, install string) (_ *Server, err error) {
 	if err := os.WriteFile(initFile, []byte(mariadbInitSQL(password)), 0o600); err != nil {
 		return nil, fmt.Errorf("testdb: %w", err)
 	}
-	for attempt := 0; ; attempt++ {
-		s, err := startMariaDB(server, dir, initFile, password, root)
-		if errors.Is(err, errExited) && attempt < 2 {
-			continue // most likely lost the port to another process
-		}
-		if err != nil {
-			return nil, err
-		}
-		_ = os.Remove(initFile) // it holds the admin password
-		return s, nil
+	s, err := retryOnExit(func() (*Server, error) { return startMariaDB(server, dir, initFile, password, root) })
+	if err != nil {
+		return nil, err
 	}
+	_ = os.Remove(initFile) // it holds the admin password
+	return s, nil
 }
 
 // mariadbInitSQL runs at server start, before any client connects: it
@@ -162,18 +154,7 @@ func startMariaDB(server, dir, initFile, password string, root bool) (_ *Server,
 	base.Net, base.Addr = "tcp", "127.0.0.1:"+strconv.Itoa(port)
 	s := &Server{Engine: EngineMySQL, Host: "127.0.0.1", Port: port,
 		dialect: mysqlDialect{base: base}, adminUser: "admin", adminPassword: newSecret(password), proc: proc, dir: dir}
-	ready := func(ctx context.Context) error {
-		db, err := sql.Open("mysql", s.dialect.adminDSN(s.adminUser, s.adminPassword.reveal(), ""))
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return db.PingContext(ctx)
-	}
-	if err := proc.waitReady(startTimeout, ready); err != nil {
-		return nil, fmt.Errorf("%w\nserver log:\n%s", err, proc.logTail(password))
-	}
-	if err := s.open(""); err != nil {
+	if err := s.openStarted(""); err != nil {
 		return nil, err
 	}
 	return s, nil

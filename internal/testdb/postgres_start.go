@@ -1,9 +1,6 @@
 package testdb
 
 import (
-	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -116,13 +113,7 @@ func launchPostgres(bin postgresBinaries) (_ *Server, err error) {
 		return nil, err
 	}
 
-	for attempt := 0; ; attempt++ {
-		s, err := startPostmaster(bin, dir, password)
-		if errors.Is(err, errExited) && attempt < 2 {
-			continue // most likely lost the port to another process
-		}
-		return s, err
-	}
+	return retryOnExit(func() (*Server, error) { return startPostmaster(bin, dir, password) })
 }
 
 // startPostmaster starts the server once and waits until the admin can log in.
@@ -152,18 +143,7 @@ func startPostmaster(bin postgresBinaries, dir, password string) (_ *Server, err
 		dialect: postgresDialect{base: url.URL{Scheme: "postgres", Host: "127.0.0.1:" + strconv.Itoa(port),
 			RawQuery: "sslmode=disable"}},
 		adminUser: "postgres", adminPassword: newSecret(password), proc: proc, dir: dir}
-	ready := func(ctx context.Context) error {
-		db, err := sql.Open("pgx", s.dialect.adminDSN(s.adminUser, s.adminPassword.reveal(), "postgres"))
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return db.PingContext(ctx)
-	}
-	if err := proc.waitReady(startTimeout, ready); err != nil {
-		return nil, fmt.Errorf("%w\nserver log:\n%s", err, proc.logTail(password))
-	}
-	if err := s.open("postgres"); err != nil {
+	if err := s.openStarted("postgres"); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -130,6 +130,18 @@ func (p *process) waitReady(timeout time.Duration, probe func(context.Context) e
 // errExited reports a server that exited while starting.
 var errExited = errors.New("testdb: server exited during start-up")
 
+// retryOnExit calls start up to three times while it fails with errExited,
+// which most likely means the server lost its port to another process.
+func retryOnExit(start func() (*Server, error)) (*Server, error) {
+	for attempt := 0; ; attempt++ {
+		s, err := start()
+		if errors.Is(err, errExited) && attempt < 2 {
+			continue
+		}
+		return s, err
+	}
+}
+
 // runTool runs a short-lived set-up tool (initdb, mariadb-install-db) and
 // returns its output in the error when it fails.
 func runTool(cmd *exec.Cmd, timeout time.Duration, secrets ...string) error {

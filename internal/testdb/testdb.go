@@ -214,6 +214,23 @@ func (s *Server) open(bootstrapDB string) error {
 	return nil
 }
 
+// openStarted waits until the throwaway server s.proc runs lets the admin
+// log in to bootstrapDB, then opens it as open does.
+func (s *Server) openStarted(bootstrapDB string) error {
+	ready := func(ctx context.Context) error {
+		db, err := sql.Open(s.dialect.driverName(), s.dialect.adminDSN(s.adminUser, s.adminPassword.reveal(), bootstrapDB))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return db.PingContext(ctx)
+	}
+	if err := s.proc.waitReady(startTimeout, ready); err != nil {
+		return fmt.Errorf("%w\nserver log:\n%s", err, s.proc.logTail(s.adminPassword.reveal()))
+	}
+	return s.open(bootstrapDB)
+}
+
 // checkPasswordsEnforced logs in as the admin with a wrong password: a server
 // that lets it in (trust authentication) would make every test meaningless.
 func (s *Server) checkPasswordsEnforced(ctx context.Context, bootstrapDB string) error {
