@@ -22,7 +22,7 @@ const (
 	EnvCI = "CI"
 )
 
-// mainActive is set while RunMain runs the tests, so that a server is never
+// mainActive is set while Main runs the tests, so that a server is never
 // started where nothing would stop it.
 var mainActive atomic.Bool
 
@@ -36,12 +36,12 @@ var (
 //
 //	func TestMain(m *testing.M) { testdb.Main(m) }
 func Main(m *testing.M) {
-	os.Exit(RunMain(m))
+	os.Exit(runMain(m))
 }
 
-// RunMain runs the tests and stops the servers they started, also when m.Run
-// panics, and returns the exit code, for a TestMain that does more set-up.
-func RunMain(m *testing.M) (code int) {
+// runMain runs the tests and stops the servers they started, also when m.Run
+// panics, and returns the exit code.
+func runMain(m *testing.M) (code int) {
 	mainActive.Store(true)
 	defer func() {
 		mainActive.Store(false)
@@ -75,7 +75,7 @@ type lazyServer struct {
 func (l *lazyServer) get(t testing.TB, start func() (*Server, error)) *Server {
 	t.Helper()
 	if !mainActive.Load() {
-		t.Fatal("testdb: the package's TestMain must call testdb.Main(m) (or RunMain), which stops the servers")
+		t.Fatal("testdb: the package's TestMain must call testdb.Main(m), which stops the servers")
 	}
 	l.once.Do(func() { l.srv, l.err = start() })
 	if l.err != nil {
@@ -112,13 +112,14 @@ func (e *unavailableError) Error() string {
 // unavailable server unless ci is non-empty; fail for anything else.
 func reaction(err error, ci string) (skip bool, msg string) {
 	var unavailable *unavailableError
-	if errors.As(err, &unavailable) && ci == "" {
+	switch {
+	case !errors.As(err, &unavailable):
+		return false, err.Error()
+	case ci == "":
 		return true, err.Error()
-	}
-	if ci != "" && unavailable != nil {
+	default:
 		return false, err.Error() + "; " + EnvCI + " is set, so this is a failure"
 	}
-	return false, err.Error()
 }
 
 // removeDir removes a temporary directory; errors only leave litter behind.

@@ -17,7 +17,6 @@ import (
 type postgresBinaries struct {
 	initdb, postgres string
 	cred             *syscall.Credential // the postgres OS user when we are root; nil otherwise
-	uid, gid         int
 }
 
 // startPostgres returns the server named by EnvPostgresDSN, or else starts a
@@ -58,9 +57,9 @@ func findPostgres() (postgresBinaries, error) {
 	if err != nil {
 		return bin, unavailable("there is no OS user postgres to run initdb as (it refuses to run as root)")
 	}
-	bin.uid, _ = strconv.Atoi(u.Uid)
-	bin.gid, _ = strconv.Atoi(u.Gid)
-	bin.cred = &syscall.Credential{Uid: uint32(bin.uid), Gid: uint32(bin.gid), NoSetGroups: true}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	bin.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}
 	return bin, nil
 }
 
@@ -93,10 +92,8 @@ func launchPostgres(bin postgresBinaries) (_ *Server, err error) {
 			removeDir(dir)
 		}
 	}()
-	if bin.cred != nil {
-		if err := os.Chown(dir, bin.uid, bin.gid); err != nil {
-			return nil, fmt.Errorf("testdb: %w", err)
-		}
+	if err := bin.chown(dir); err != nil {
+		return nil, err
 	}
 
 	password := randomPassword()
@@ -166,10 +163,16 @@ func (bin postgresBinaries) writeFile(path, content string) error {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		return fmt.Errorf("testdb: %w", err)
 	}
-	if bin.cred != nil {
-		if err := os.Chown(path, bin.uid, bin.gid); err != nil {
-			return fmt.Errorf("testdb: %w", err)
-		}
+	return bin.chown(path)
+}
+
+// chown gives path to the postgres OS user when we are root.
+func (bin postgresBinaries) chown(path string) error {
+	if bin.cred == nil {
+		return nil
+	}
+	if err := os.Chown(path, int(bin.cred.Uid), int(bin.cred.Gid)); err != nil {
+		return fmt.Errorf("testdb: %w", err)
 	}
 	return nil
 }
