@@ -65,11 +65,15 @@ func (d *postgresDriver) connector(a address, user, password string) (driver.Con
 }
 
 // login bounds the login with a context deadline, which pgx watches without
-// a goroutine of its own.
+// a goroutine of its own. A failure's error holds no password.
 func (d *postgresDriver) login(ctx context.Context, deadline time.Time, conn driver.Connector) (driver.Conn, error) {
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	return conn.Connect(ctx)
+	c, err := conn.Connect(ctx)
+	if err != nil {
+		scrubPostgresError(err)
+	}
+	return c, err
 }
 
 func (d *postgresDriver) classify(err error) failure {

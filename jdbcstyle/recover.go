@@ -193,7 +193,6 @@ func (r *attempts) done(ctx context.Context, err error) error {
 }
 
 func (r *attempts) fail(ctx context.Context, err error) error {
-	scrubPostgresError(err)
 	stages := make([]string, r.n)
 	passwords := make([]string, r.n)
 	for i, a := range r.tried[:r.n] {

@@ -264,6 +264,12 @@ func checkAuthError(t *testing.T, e *env, err error, passwords []string) {
 	if errors.Is(err, driver.ErrBadConn) {
 		t.Errorf("got driver.ErrBadConn, which database/sql retries")
 	}
+	// %#v does not follow pointers: look at the copy of the config that
+	// pgx keeps in its error, which a debugger or a dump would show.
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) && ce.Config != nil && ce.Config.Password != "" {
+		t.Errorf("got a *pgconn.ConnectError whose Config holds a password, want it scrubbed")
+	}
 	for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
 		for _, pw := range passwords {
 			if strings.Contains(text, pw) {
