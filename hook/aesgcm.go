@@ -41,8 +41,8 @@ const (
 const aadLabel = "github.com/secretcache/secretcache-go/hook.AESGCM v1\x00"
 
 // scratch holds buffers for Get's additional data and plaintext, so that a
-// hit allocates only what it hands back. Buffers are zeroed before they
-// return to the pool.
+// hit allocates only what it hands back. The plaintext is zeroed before a
+// buffer returns to the pool.
 var scratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // AESGCM is a secretcache.CacheHook that keeps each cached secret sealed
@@ -157,9 +157,11 @@ func (h *AESGCM) Get(data any) any {
 	aad = slices.Grow(aad, len(ct)) // room for the plaintext after the additional data
 	pt, err := h.aead.Open(aad[len(aad):], nonce, ct, aad)
 	defer func() {
-		buf := aad[:cap(aad)]
-		clear(buf)
-		*bufp = buf[:0]
+		// Only what Open may have written is secret. Wiping the pooled
+		// buffer's whole capacity instead would make every hit pay for the
+		// largest secret the buffer ever held.
+		clear(aad[len(aad) : len(aad)+len(ct)])
+		*bufp = aad[:0]
 		scratch.Put(bufp)
 	}()
 	if err != nil {

@@ -291,3 +291,28 @@ func TestAESGCMConcurrentHits(t *testing.T) {
 		t.Errorf("got %d GetSecretValue calls, want %d", got, want)
 	}
 }
+
+// TestAESGCMGetWipesItsScratch checks that the buffer a hit decrypts into
+// goes back to the pool without the plaintext. It does not run in parallel
+// because it inspects the shared pool.
+func TestAESGCMGetWipesItsScratch(t *testing.T) {
+	h := newAESGCM(t)
+	sealed := h.Put(&secretsmanager.GetSecretValueOutput{SecretString: aws.String(plaintext)})
+	// The pool may drop a buffer (the race detector makes it do so at
+	// random), so try until Get's buffer comes back.
+	for range 100 {
+		if got, ok := h.Get(sealed).(*secretsmanager.GetSecretValueOutput); !ok || aws.ToString(got.SecretString) != plaintext {
+			t.Fatalf("Get: got %v, want the secret", got)
+		}
+		bufp := scratch.Get().(*[]byte)
+		buf := (*bufp)[:cap(*bufp)]
+		if len(buf) == 0 {
+			continue
+		}
+		if bytes.Contains(buf, []byte(plaintext)) {
+			t.Fatal("a pooled buffer still holds the plaintext after Get")
+		}
+		return
+	}
+	t.Fatal("no buffer came back to the pool in 100 hits")
+}
