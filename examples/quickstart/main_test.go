@@ -67,53 +67,63 @@ func TestEmbeddedStory(t *testing.T) {
 }
 
 // TestReadReal runs the -secret-id path against the embedded server, with
-// credentials and region from the environment as on a real machine.
+// credentials and region from the environment as on a real machine, for a
+// string secret and for a binary one (read again with GetSecretBinary).
+// The cases set environment variables, so they do not run in parallel.
 func TestReadReal(t *testing.T) {
-	srv := secretsmanagertest.NewServer()
-	defer srv.Close()
-	value := demoSecret()
-	if _, err := srv.CreateSecret("prod/app/db", value); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name           string
+		id             string
+		value          string
+		create         func(srv *secretsmanagertest.Server, id, value string) error
+		reads, workers int
+		want           []string // in the output
+	}{
+		{
+			name: "string", id: "prod/app/db", value: demoSecret(),
+			create: func(srv *secretsmanagertest.Server, id, value string) error {
+				_, err := srv.CreateSecret(id, value)
+				return err
+			},
+			reads: 1000, workers: 4,
+			want: []string{"reads served:          1000", "GetSecretValue calls:  1\n", "bytes"},
+		},
+		{
+			name: "binary", id: "prod/app/key", value: "0123456789abcdef",
+			create: func(srv *secretsmanagertest.Server, id, value string) error {
+				_, err := srv.CreateBinarySecret(id, []byte(value))
+				return err
+			},
+			reads: 100, workers: 2,
+			want: []string{"16 bytes"},
+		},
 	}
-	isolateAWSEnv(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := secretsmanagertest.NewServer()
+			defer srv.Close()
+			if err := tt.create(srv, tt.id, tt.value); err != nil {
+				t.Fatal(err)
+			}
+			isolateAWSEnv(t)
 
-	var out bytes.Buffer
-	opts := options{secretID: "prod/app/db", region: "us-east-1", endpoint: srv.URL, reads: 1000, goroutines: 4}
-	if err := run(context.Background(), &out, opts); err != nil {
-		t.Fatalf("run: %v\noutput:\n%s", err, &out)
+			var out bytes.Buffer
+			opts := options{secretID: tt.id, region: "us-east-1", endpoint: srv.URL, reads: tt.reads, goroutines: tt.workers}
+			if err := run(context.Background(), &out, opts); err != nil {
+				t.Fatalf("run: %v\noutput:\n%s", err, &out)
+			}
+			text := out.String()
+			if got := srv.Calls(getSecretValue); got != 1 {
+				t.Errorf("%d reads cost %d GetSecretValue calls, want 1", opts.reads, got)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(text, want) {
+					t.Errorf("output lacks %q:\n%s", want, text)
+				}
+			}
+			assertNoSecret(t, text, tt.value)
+		})
 	}
-	text := out.String()
-	if got := srv.Calls(getSecretValue); got != 1 {
-		t.Errorf("%d reads cost %d GetSecretValue calls, want 1", opts.reads, got)
-	}
-	for _, want := range []string{"reads served:          1000", "GetSecretValue calls:  1\n", "bytes"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("output lacks %q:\n%s", want, text)
-		}
-	}
-	assertNoSecret(t, text, value)
-}
-
-func TestReadRealBinary(t *testing.T) {
-	srv := secretsmanagertest.NewServer()
-	defer srv.Close()
-	if _, err := srv.CreateBinarySecret("prod/app/key", []byte("0123456789abcdef")); err != nil {
-		t.Fatal(err)
-	}
-	isolateAWSEnv(t)
-
-	var out bytes.Buffer
-	opts := options{secretID: "prod/app/key", region: "us-east-1", endpoint: srv.URL, reads: 100, goroutines: 2}
-	if err := run(context.Background(), &out, opts); err != nil {
-		t.Fatalf("run: %v\noutput:\n%s", err, &out)
-	}
-	if got := srv.Calls(getSecretValue); got != 1 {
-		t.Errorf("%d reads cost %d GetSecretValue calls, want 1", opts.reads, got)
-	}
-	if !strings.Contains(out.String(), "16 bytes") {
-		t.Errorf("output does not give the value's length, 16 bytes:\n%s", &out)
-	}
-	assertNoSecret(t, out.String(), "0123456789abcdef")
 }
 
 func TestRunRejectsBadOptions(t *testing.T) {
