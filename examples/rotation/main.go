@@ -33,30 +33,20 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"time"
+
+	"github.com/secretcache/secretcache-go/examples/internal/dbdemo"
 )
 
 // options are the command-line settings of the example.
 type options struct {
 	engine string // "mysql" (MySQL or MariaDB) or "postgres"
-	// adminDSN is the admin DSN of the server (go-sql-driver DSN or postgres
-	// URL); "" means the engine's local default. Ignored when adminDB is set.
-	adminDSN string
-	// adminDB, set by tests, is an admin pool used instead of adminDSN;
-	// host and port must then say where the server listens. A MySQL pool
-	// must interpolate parameters (interpolateParams=true), as testdb's does.
-	adminDB *sql.DB
-
-	host     string // overrides the host of adminDSN; "" keeps it
-	port     int    // overrides the port of adminDSN; 0 keeps it
-	database string // overrides the database of adminDSN; "" keeps it
+	// admin is the account that creates the demo users; its DSN is a
+	// go-sql-driver DSN or a postgres URL, "" for the engine's local default.
+	admin dbdemo.Admin
 
 	workers  int           // goroutines querying
 	lifetime time.Duration // sql.DB.SetConnMaxLifetime
@@ -80,7 +70,7 @@ func defaultOptions() options {
 func main() {
 	opts := defaultOptions()
 	flag.StringVar(&opts.engine, "engine", opts.engine, "database engine: mysql (MySQL or MariaDB) or postgres")
-	flag.StringVar(&opts.adminDSN, "admin-dsn", "", "admin DSN of the server, able to create users (default "+mysqlEngine{}.defaultAdminDSN()+" or "+postgresEngine{}.defaultAdminDSN()+")")
+	flag.StringVar(&opts.admin.DSN, "admin-dsn", "", "admin DSN of the server, able to create users (default "+dbdemo.MySQL.DefaultAdminDSN()+" or "+dbdemo.Postgres.DefaultAdminDSN()+")")
 	flag.IntVar(&opts.workers, "workers", opts.workers, "goroutines querying through the one *sql.DB")
 	flag.DurationVar(&opts.lifetime, "conn-lifetime", opts.lifetime, "SetConnMaxLifetime of the pool: how often each worker logs in again")
 	flag.DurationVar(&opts.window, "window", opts.window, "pause between setSecret and finishSecret, when AWSCURRENT holds a password the database refuses")
@@ -88,13 +78,9 @@ func main() {
 	flag.DurationVar(&opts.ttl, "ttl", opts.ttl, "cache TTL; short so that the switch to the clone user shows within the run (a service keeps the default hour: surviving a rotation does not depend on it)")
 	flag.Parse()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Stdout, opts)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "rotation example:", err)
-		os.Exit(1)
-	}
+	dbdemo.RunMain("rotation example", func(ctx context.Context, w io.Writer) error {
+		return run(ctx, w, opts)
+	})
 }
 
 // run tells the rotation story on w.

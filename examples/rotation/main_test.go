@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretcache/secretcache-go/examples/internal/dbdemo"
 	"github.com/secretcache/secretcache-go/internal/testdb"
 )
 
@@ -38,7 +39,7 @@ func TestRotation(t *testing.T) {
 			}
 			opts := defaultOptions()
 			opts.engine = s.Engine
-			opts.adminDB, opts.host, opts.port, opts.database = admin, s.Host, s.Port, s.Database()
+			opts.admin = dbdemo.Admin{DB: admin, Addr: dbdemo.Addr{Host: s.Host, Port: s.Port, Database: s.Database()}}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 

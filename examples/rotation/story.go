@@ -5,16 +5,19 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/secretcache/secretcache-go/examples/internal/dbdemo"
 	"github.com/secretcache/secretcache-go/jdbcstyle"
 	"github.com/secretcache/secretcache-go/secretcache"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
@@ -43,24 +46,13 @@ type facts struct {
 	firstErr     error // the workload's first error, if any
 }
 
-// dbSecret is a database secret in the JSON structure AWS documents (and
-// its rotation functions expect).
-type dbSecret struct {
-	Engine   string `json:"engine"`
-	Host     string `json:"host"`
-	Port     int    `json:"port"`
-	Username string `json:"username"`
-	Password string `json:"password"`
-	DBName   string `json:"dbname,omitempty"`
-}
-
 // story is the state the steps of the story share.
 type story struct {
 	w      io.Writer
 	eng    engine
 	opts   options
 	admin  *sql.DB
-	secret dbSecret // the secret's current value
+	secret dbdemo.Secret // the secret's current value
 	srv    *secretsmanagertest.Server
 	cache  *secretcache.Cache
 	conn   *countingConnector
@@ -77,12 +69,15 @@ type story struct {
 // tell runs the story against the server opts name and writes it to w.
 func tell(ctx context.Context, w io.Writer, eng engine, opts options) (facts, error) {
 	st := &story{w: w, eng: eng, opts: opts}
-	admin, addr, err := openAdmin(eng, opts)
+	admin, addr, err := opts.admin.Open(eng)
 	if err != nil {
 		return st.facts, err
 	}
-	if admin != opts.adminDB {
+	if admin != opts.admin.DB {
 		defer admin.Close()
+	}
+	if addr.Host == "" || strings.HasPrefix(addr.Host, "/") || addr.Port == 0 {
+		return st.facts, errors.New("the server must be reached over TCP: give -admin-dsn a host and port")
 	}
 	st.admin = admin
 	var version string
@@ -90,19 +85,19 @@ func tell(ctx context.Context, w io.Writer, eng engine, opts options) (facts, er
 		return st.facts, fmt.Errorf("admin connection: %w", err)
 	}
 
-	if st.relay, err = startRelay(net.JoinHostPort(addr.host, strconv.Itoa(addr.port))); err != nil {
+	if st.relay, err = startRelay(net.JoinHostPort(addr.Host, strconv.Itoa(addr.Port))); err != nil {
 		return st.facts, err
 	}
 	defer st.relay.close()
 
-	st.facts.user = "rot_" + randomHex(4)
+	st.facts.user = "rot_" + dbdemo.RandomHex(4)
 	st.facts.clone = st.facts.user + "_clone"
-	defer st.dropUsers(ctx)
-	st.secret = dbSecret{
-		Engine: eng.jdbc().String(), Host: "127.0.0.1", Port: st.relay.addr().Port,
-		Username: st.facts.user, Password: st.newPassword(), DBName: addr.database,
+	defer dbdemo.DropUsers(ctx, eng, admin, st.facts.user, st.facts.clone)
+	st.secret = dbdemo.Secret{
+		Engine: eng.JDBC().String(), Host: "127.0.0.1", Port: st.relay.addr().Port,
+		Username: st.facts.user, Password: st.newPassword(), DBName: addr.Database,
 	}
-	if err := eng.createUser(ctx, admin, st.secret.Username, st.secret.Password, addr.database); err != nil {
+	if err := eng.CreateUser(ctx, admin, st.secret.Username, st.secret.Password, addr.Database); err != nil {
 		return st.facts, fmt.Errorf("creating the demo user: %w", err)
 	}
 
@@ -124,7 +119,7 @@ func tell(ctx context.Context, w io.Writer, eng engine, opts options) (facts, er
 	if p := eng.driverParams(); p != "" {
 		dsn += "?" + p
 	}
-	conn, err := jdbcstyle.NewConnector(st.cache, eng.jdbc(), dsn)
+	conn, err := jdbcstyle.NewConnector(st.cache, eng.JDBC(), dsn)
 	if err != nil {
 		return st.facts, err
 	}
@@ -136,9 +131,9 @@ func tell(ctx context.Context, w io.Writer, eng engine, opts options) (facts, er
 	db.SetConnMaxLifetime(opts.lifetime)
 
 	fmt.Fprintf(w, "%s at %s; secret %q (user %s) in an embedded Secrets Manager\n",
-		version, net.JoinHostPort(addr.host, strconv.Itoa(addr.port)), secretID, st.facts.user)
+		version, net.JoinHostPort(addr.Host, strconv.Itoa(addr.Port)), secretID, st.facts.user)
 	fmt.Fprintf(w, "%d workers query through one *sql.DB = sql.OpenDB(jdbcstyle.NewConnector(cache, %s, %q))\n",
-		opts.workers, goName(eng.jdbc()), dsn)
+		opts.workers, eng.GoName(), dsn)
 	fmt.Fprintf(w, "connections live %s (SetConnMaxLifetime), cache TTL %s, logins counted by a relay in front of the server\n\n",
 		opts.lifetime, opts.ttl)
 
@@ -186,7 +181,7 @@ func (st *story) singleUser(ctx context.Context) error {
 		return err
 	}
 	st.log("createSecret: new password for %s put as AWSPENDING", st.secret.Username)
-	if err := st.eng.setPassword(ctx, st.admin, st.secret.Username, st.secret.Password); err != nil {
+	if err := st.eng.SetPassword(ctx, st.admin, st.secret.Username, st.secret.Password); err != nil {
 		return fmt.Errorf("setSecret: %w", err)
 	}
 	st.log("setSecret: %s's password changed in the database; the one in AWSCURRENT stops working", st.secret.Username)
@@ -227,7 +222,7 @@ func (st *story) alternatingUsers(ctx context.Context) error {
 		return err
 	}
 	st.log("createSecret: user %s with a new password put as AWSPENDING", st.facts.clone)
-	if err := st.eng.createUser(ctx, st.admin, st.secret.Username, st.secret.Password, st.secret.DBName); err != nil {
+	if err := st.eng.CreateUser(ctx, st.admin, st.secret.Username, st.secret.Password, st.secret.DBName); err != nil {
 		return fmt.Errorf("setSecret: %w", err)
 	}
 	st.log("setSecret: user %s created in the database; %s keeps working", st.facts.clone, st.facts.user)
@@ -329,23 +324,4 @@ func (st *story) newPassword() string {
 func (st *story) secretJSON() string {
 	b, _ := json.Marshal(st.secret) // a struct of strings and an int cannot fail
 	return string(b)
-}
-
-// dropUsers drops the demo users, even when ctx has ended, so that the demo
-// leaves nothing behind. A failure leaves only users with forgotten random
-// passwords.
-func (st *story) dropUsers(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	for _, u := range []string{st.facts.user, st.facts.clone} {
-		_ = st.eng.dropUser(ctx, st.admin, u)
-	}
-}
-
-// goName returns how Go code names e.
-func goName(e jdbcstyle.Engine) string {
-	if e == jdbcstyle.Postgres {
-		return "jdbcstyle.Postgres"
-	}
-	return "jdbcstyle.MySQL"
 }

@@ -1,4 +1,4 @@
-package main
+package dbdemo
 
 import (
 	"errors"
@@ -27,13 +27,13 @@ func (e *redactedError) Error() string { return e.msg }
 // finds its number or code.
 func (e *redactedError) Unwrap() error { return e.driver }
 
-// withoutPassword returns err with password replaced by [REDACTED], in its
+// WithoutPassword returns err with password replaced by [REDACTED], in its
 // text and in the server's error it wraps, including the fields that text
 // leaves out (PostgreSQL's Detail, Hint, Where, InternalQuery). The match
 // ignores case, as PostgreSQL folds a password it mistook for a name to lower
 // case; a MySQL syntax error loses its quoted statement, which may end with
 // only part of the password. It returns err unchanged when nothing changed.
-func withoutPassword(err error, password string) error {
+func WithoutPassword(err error, password string) error {
 	if err == nil || password == "" {
 		return err
 	}

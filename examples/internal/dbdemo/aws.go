@@ -1,4 +1,4 @@
-package main
+package dbdemo
 
 import (
 	"context"
@@ -11,26 +11,27 @@ import (
 
 // runAWS opens the database named by a real secret through the registered
 // driver, whose cache is built from the standard AWS configuration.
-func runAWS(ctx context.Context, w io.Writer, opts options) (facts, error) {
+func runAWS(ctx context.Context, w io.Writer, eng Engine, opts options) (facts, error) {
 	var f facts
+	d := eng.demo()
 	dsn := (&jdbcstyle.Config{
 		SecretID: opts.secretID,
-		Host:     opts.host,
-		Port:     opts.port,
-		DBName:   opts.database,
+		Host:     opts.Host,
+		Port:     opts.Port,
+		DBName:   opts.Database,
 		Region:   opts.region,
 		Endpoint: opts.endpoint,
 	}).FormatDSN()
-	db, err := sql.Open(jdbcstyle.DriverMySQL, dsn)
+	db, err := sql.Open(d.driver, dsn)
 	if err != nil {
 		return f, err
 	}
 	defer db.Close()
 	// The DSN names the secret; it holds no password.
-	fmt.Fprintf(w, "db, err := sql.Open(%q, %q)\n", jdbcstyle.DriverMySQL, dsn)
-	if f.user, f.version, err = whoami(ctx, db); err != nil {
+	fmt.Fprintf(w, "db, err := sql.Open(%q, %q)\n", d.driver, dsn)
+	if f.user, f.version, err = whoami(ctx, db, d.whoami); err != nil {
 		return f, err
 	}
-	fmt.Fprintf(w, "SELECT CURRENT_USER(), VERSION(): %s, %s\n", f.user, f.version)
+	fmt.Fprintf(w, "%s: %s, %s\n", d.whoamiShown, f.user, f.version)
 	return f, nil
 }

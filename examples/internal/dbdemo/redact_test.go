@@ -1,4 +1,4 @@
-package main
+package dbdemo
 
 import (
 	"context"
@@ -23,21 +23,20 @@ func TestPostgresErrorsHidePassword(t *testing.T) {
 	s := testdb.Postgres(t)
 	admin := s.AdminDB(t)
 	const password = "HUNTER2SECRET"
-	eng := postgresEngine{}
 	tests := []struct {
 		name, role string
 		stmt       func(ctx context.Context, role string) error
 	}{
 		// unterminated quoted identifier at or near "" LOGIN PASSWORD '...'"
 		{"create, password quoted as is", `r" PASSWORD`, func(ctx context.Context, role string) error {
-			return eng.createUser(ctx, admin, role, password, "")
+			return Postgres.CreateUser(ctx, admin, role, password, "")
 		}},
 		// unrecognized role option "<password in lower case>"
 		{"create, password folded to lower case", `r" LOGIN PASSWORD '`, func(ctx context.Context, role string) error {
-			return eng.createUser(ctx, admin, role, password, "")
+			return Postgres.CreateUser(ctx, admin, role, password, "")
 		}},
 		{"alter, password quoted as is", `r" LOGIN`, func(ctx context.Context, role string) error {
-			return eng.setPassword(ctx, admin, role, password)
+			return Postgres.SetPassword(ctx, admin, role, password)
 		}},
 	}
 	for _, tt := range tests {
@@ -47,6 +46,7 @@ func TestPostgresErrorsHidePassword(t *testing.T) {
 			defer cancel()
 			err := tt.stmt(ctx, tt.role)
 			if err == nil {
+				DropUsers(ctx, Postgres, admin, tt.role)
 				t.Fatalf("role %q: got no error, want a syntax error", tt.role)
 			}
 			checkRedacted(t, err, password, "42601", 0)
@@ -59,7 +59,7 @@ func TestWithoutPassword(t *testing.T) {
 	const password = "S3CRETPW"
 	mySyntax := &mysql.MySQLError{Number: 1064, Message: "You have an error in your SQL syntax; ... near '" + password + "'' at line 1"}
 	pgSyntax := &pgconn.PgError{Severity: "ERROR", Code: "42601", Message: `syntax error at or near "` + password + `"`,
-		Detail: "detail " + password, InternalQuery: "ALTER ROLE x PASSWORD '" + password + "'"}
+		Detail: "detail " + password, Hint: "hint", InternalQuery: "ALTER ROLE x PASSWORD '" + password + "'"}
 	tests := []struct {
 		name       string
 		err        error
@@ -71,29 +71,33 @@ func TestWithoutPassword(t *testing.T) {
 		// The server cuts the quoted statement to 80 characters.
 		{"mysql syntax error quoting part of the password",
 			&mysql.MySQLError{Number: 1064, Message: "... near 'IDENTIFIED BY '" + password[:5] + "' at line 1"}, "", 1064},
+		{"mysql access denied", &mysql.MySQLError{Number: 1045, Message: "Access denied, " + password}, "", 1045},
 		{"postgres syntax error", pgSyntax, "42601", 0},
 		{"wrapped postgres syntax error", fmt.Errorf("exec: %w", pgSyntax), "42601", 0},
 		{"password only in Detail", &pgconn.PgError{Code: "XX000", Message: "m", Detail: password}, "XX000", 0},
 		{"password folded", &pgconn.PgError{Code: "42601", Message: strings.ToLower(password)}, "42601", 0},
-		{"other error", errors.New("near " + password), "", 0},
+		{"other error", errors.New("driver: bad connection near " + password), "", 0},
+		{"other error, password folded", errors.New("near " + strings.ToLower(password)), "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			checkRedacted(t, withoutPassword(tt.err, password), password, tt.wantCode, tt.wantNumber)
+			checkRedacted(t, WithoutPassword(tt.err, password), password, tt.wantCode, tt.wantNumber)
 		})
 	}
 	unrelated := []error{
 		&mysql.MySQLError{Number: 1396, Message: "Operation ALTER USER failed for 'x'@'%'"},
+		errors.New("Error 1396: Operation CREATE USER failed"),
 		&pgconn.PgError{Code: "42704", Message: `role "x" does not exist`},
+		errors.New("ERROR: role \"x\" already exists (SQLSTATE 42710)"),
 		errors.New("driver: bad connection"),
 	}
 	for _, err := range append(unrelated, nil) {
-		if got := withoutPassword(err, password); got != err {
-			t.Errorf("withoutPassword(%v) = %v, want it unchanged", err, got)
+		if got := WithoutPassword(err, password); got != err {
+			t.Errorf("WithoutPassword(%v) = %v, want it unchanged", err, got)
 		}
-		if got := withoutPassword(err, ""); got != err {
-			t.Errorf("withoutPassword(%v, \"\") = %v, want it unchanged", err, got)
+		if got := WithoutPassword(err, ""); got != err {
+			t.Errorf("WithoutPassword(%v, \"\") = %v, want it unchanged", err, got)
 		}
 	}
 }
