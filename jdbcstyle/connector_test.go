@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -29,17 +30,14 @@ func TestConnectAndQuery(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := testContext(t)
-		user, pw := e.newUser(t, "plain")
-		e.createSecret(t, e.secretJSON(t, user, pw))
-		c, logins := e.connector(t, "")
-		db := e.openDB(t, c)
+		user, db, logins := e.userDB(t, "plain")
 		for i := 0; i < 3; i++ {
 			got, err := e.whoami(ctx, db)
 			if err != nil || got != user {
 				t.Fatalf("query %d: got %q, %v, want %q", i, got, err, user)
 			}
 		}
-		if got := logins.take(); !equalStages(got, []string{"AWSCURRENT", "AWSCURRENT", "AWSCURRENT"}) {
+		if got := logins.take(); !slices.Equal(got, []string{"AWSCURRENT", "AWSCURRENT", "AWSCURRENT"}) {
 			t.Errorf("got logins %v, want three with AWSCURRENT", got)
 		}
 		if got := e.sm.Calls("GetSecretValue"); got != 1 {
@@ -51,9 +49,7 @@ func TestConnectAndQuery(t *testing.T) {
 func TestConnectorClose(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
-		user, pw := e.newUser(t, "close")
-		e.createSecret(t, e.secretJSON(t, user, pw))
-		c, _ := e.connector(t, "")
+		_, c, _ := e.userConnector(t, "close", "")
 		conn, err := c.Connect(testContext(t))
 		if err != nil {
 			t.Fatalf("Connect: %v", err)
@@ -146,10 +142,8 @@ func TestConnectContext(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			forEachEngine(t, func(t *testing.T, e *env) {
-				user, pw := e.newUser(t, "ctx")
-				e.createSecret(t, e.secretJSON(t, user, pw))
 				params, ctx, want := tt.run(t, e)
-				c, logins := e.connector(t, params)
+				_, c, logins := e.userConnector(t, "ctx", params)
 				start := time.Now()
 				conn, err := c.Connect(ctx)
 				if err == nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,7 +168,7 @@ func FuzzParseDSN(f *testing.F) {
 		c, err := ParseDSN(dsn)
 		if err != nil {
 			var de *DSNError
-			if !errors.As(err, &de) || !contains(names, de.Param) || !contains(dsnProblems, de.Problem) {
+			if !errors.As(err, &de) || !slices.Contains(names, de.Param) || !slices.Contains(dsnProblems, de.Problem) {
 				t.Fatalf("error %q is not a DSNError made of fixed text", err)
 			}
 			return

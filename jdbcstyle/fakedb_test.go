@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"testing"
 	"time"
+
+	"github.com/secretcache/secretcache-go/secretcache"
 )
 
 // fakeDB stands in for a database in tests of the ladder's decisions that
@@ -70,6 +73,49 @@ func (f fakeConnector) Connect(context.Context) (driver.Conn, error) {
 }
 
 func (f fakeConnector) Driver() driver.Driver { return nil }
+
+func (db *fakeDB) setPassword(user, password string) {
+	db.mu.Lock()
+	db.accounts[user] = password
+	db.mu.Unlock()
+}
+
+// newFakeEnv returns an env for tests against a fakeDB, with no database
+// server: its secret, "s", holds value, or does not exist when value is "".
+func newFakeEnv(t *testing.T, value string, opts ...func(*secretcache.Cache)) *env {
+	t.Helper()
+	e := &env{engine: MySQL, id: "s"}
+	e.sm, e.cache = newCache(t, opts...)
+	if value != "" {
+		e.createSecret(t, value)
+	}
+	return e
+}
+
+// fakeConnector returns a Connector on the test's secret, with params
+// appended to its ID, that logs in to db, and the record of its logins.
+func (e *env) fakeConnector(t *testing.T, params string, db *fakeDB) (*Connector, *logins) {
+	t.Helper()
+	c, l := e.connectorDSN(t, e.id+params)
+	c.drv = db
+	return c, l
+}
+
+// version is a version of a fake secret.
+type version struct {
+	user, password string
+	stages         []string // nil: AWSCURRENT
+}
+
+func (v version) json() string { return fakeSecret(v.user, v.password) }
+
+// putVersions puts vs in the test's secret, in order.
+func (e *env) putVersions(t *testing.T, vs []version) {
+	t.Helper()
+	for _, v := range vs {
+		e.putSecret(t, v.json(), v.stages...)
+	}
+}
 
 func fakeSecret(user, password string) string {
 	b, _ := json.Marshal(map[string]string{"host": "db", "username": user, "password": password})

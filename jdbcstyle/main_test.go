@@ -6,12 +6,16 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/secretcache/secretcache-go/internal/testdb"
 	"github.com/secretcache/secretcache-go/secretcache"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
@@ -29,13 +33,14 @@ type env struct {
 	id     string // the secret's name
 }
 
-// forEachEngine runs test in parallel subtests, one per engine.
-func forEachEngine(t *testing.T, test func(t *testing.T, e *env)) {
+// forEachEngine runs test in parallel subtests, one per engine, each in an
+// env whose cache opts configure.
+func forEachEngine(t *testing.T, test func(t *testing.T, e *env), opts ...func(*secretcache.Cache)) {
 	t.Helper()
 	for _, engine := range []Engine{MySQL, Postgres} {
 		t.Run(engine.String(), func(t *testing.T) {
 			t.Parallel()
-			test(t, newEnv(t, engine))
+			test(t, newEnv(t, engine, opts...))
 		})
 	}
 }
@@ -48,16 +53,23 @@ func newEnv(t testing.TB, engine Engine, opts ...func(*secretcache.Cache)) *env 
 	} else {
 		e.db = testdb.Postgres(t)
 	}
-	e.sm = secretsmanagertest.NewServer()
-	t.Cleanup(e.sm.Close)
-	client := e.sm.Client()
+	e.sm, e.cache = newCache(t, opts...)
+	return e
+}
+
+// newCache returns an in-process Secrets Manager and a cache reading it,
+// configured by opts; both are closed when t ends.
+func newCache(t testing.TB, opts ...func(*secretcache.Cache)) (*secretsmanagertest.Server, *secretcache.Cache) {
+	t.Helper()
+	sm := secretsmanagertest.NewServer()
+	t.Cleanup(sm.Close)
+	client := sm.Client()
 	cache, err := secretcache.New(append([]func(*secretcache.Cache){func(c *secretcache.Cache) { c.Client = client }}, opts...)...)
 	if err != nil {
 		t.Fatalf("secretcache.New: %v", err)
 	}
 	t.Cleanup(func() { _ = cache.Close() })
-	e.cache = cache
-	return e
+	return sm, cache
 }
 
 // newUser creates a database user with a random password.
@@ -88,13 +100,56 @@ func (e *env) createSecret(t testing.TB, value string) {
 	}
 }
 
-func (e *env) putSecret(t testing.TB, value string, stages ...string) string {
+func (e *env) putSecret(t testing.TB, value string, stages ...string) {
 	t.Helper()
-	v, err := e.sm.PutSecretValue(e.id, value, stages...)
-	if err != nil {
+	if _, err := e.sm.PutSecretValue(e.id, value, stages...); err != nil {
 		t.Fatalf("PutSecretValue: %v", err)
 	}
-	return v
+}
+
+// cacheCurrent loads the secret's AWSCURRENT version into the cache.
+func (e *env) cacheCurrent(t testing.TB) {
+	t.Helper()
+	if _, err := e.cache.GetSecretString(e.id); err != nil {
+		t.Fatalf("GetSecretString: %v", err)
+	}
+}
+
+// moveCurrent moves AWSCURRENT to the version labelled stage, as a
+// rotation's finishSecret step does.
+func (e *env) moveCurrent(t testing.TB, stage string) {
+	t.Helper()
+	versions, err := e.sm.VersionStages(e.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var from, to string
+	for v, labels := range versions {
+		if slices.Contains(labels, stageCurrent) {
+			from = v
+		}
+		if slices.Contains(labels, stage) {
+			to = v
+		}
+	}
+	_, err = e.sm.Client().UpdateSecretVersionStage(context.Background(), &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId: aws.String(e.id), VersionStage: aws.String(stageCurrent),
+		MoveToVersionId: aws.String(to), RemoveFromVersionId: aws.String(from),
+	})
+	if err != nil {
+		t.Fatalf("UpdateSecretVersionStage: %v", err)
+	}
+}
+
+// rotatePassword plays a single-user rotation of user's password: the
+// database first (setSecret), then the secret, in one step.
+func (e *env) rotatePassword(t testing.TB, user string) {
+	t.Helper()
+	pw := randomPassword(t)
+	e.db.SetPassword(t, user, pw)
+	if _, err := e.sm.Rotate(context.Background(), e.id, e.secretJSON(t, user, pw)); err != nil {
+		t.Fatalf("Rotate: %v", err)
+	}
 }
 
 // logins records the stages of a Connector's login attempts.
@@ -122,7 +177,12 @@ func (l *logins) take() []string {
 // to the DSN, and the record of its logins.
 func (e *env) connector(t testing.TB, params string) (*Connector, *logins) {
 	t.Helper()
-	c, err := NewConnector(e.cache, e.engine, e.dsn(params))
+	return e.connectorDSN(t, e.dsn(params))
+}
+
+func (e *env) connectorDSN(t testing.TB, dsn string) (*Connector, *logins) {
+	t.Helper()
+	c, err := NewConnector(e.cache, e.engine, dsn)
 	if err != nil {
 		t.Fatalf("NewConnector: %v", err)
 	}
@@ -130,6 +190,24 @@ func (e *env) connector(t testing.TB, params string) (*Connector, *logins) {
 	c.onLogin = l.add
 	t.Cleanup(func() { _ = c.Close() })
 	return c, l
+}
+
+// userConnector creates a database user with a random password and the
+// test's secret holding its credentials, and returns the user and
+// connector(t, params).
+func (e *env) userConnector(t testing.TB, prefix, params string) (string, *Connector, *logins) {
+	t.Helper()
+	user, pw := e.newUser(t, prefix)
+	e.createSecret(t, e.secretJSON(t, user, pw))
+	c, l := e.connector(t, params)
+	return user, c, l
+}
+
+// userDB is userConnector without params, behind openDB's pool.
+func (e *env) userDB(t testing.TB, prefix string) (string, *sql.DB, *logins) {
+	t.Helper()
+	user, c, l := e.userConnector(t, prefix, "")
+	return user, e.openDB(t, c), l
 }
 
 // dsn returns the DSN of the test's secret with the driver params the test
@@ -194,4 +272,18 @@ func testContext(t testing.TB) context.Context {
 	return ctx
 }
 
-func equalStages(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
+// checkNoPassword fails t if err, printed with %v, %+v or %#v, shows one of
+// passwords.
+func checkNoPassword(t testing.TB, err error, passwords ...string) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+		for _, pw := range passwords {
+			if strings.Contains(text, pw) {
+				t.Fatalf("error text contains a password")
+			}
+		}
+	}
+}

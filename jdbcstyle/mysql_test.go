@@ -2,6 +2,7 @@ package jdbcstyle
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,8 +86,7 @@ func TestLockedAccount(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, MySQL)
 	ctx := testContext(t)
-	user, pw := e.newUser(t, "locked")
-	e.createSecret(t, e.secretJSON(t, user, pw))
+	user, c, logins := e.userConnector(t, "locked", "")
 	e.putSecret(t, e.secretJSON(t, user, randomPassword(t)), stagePending)
 	admin := e.db.AdminDB(t)
 	rows, err := admin.QueryContext(ctx, "SELECT Host FROM mysql.user WHERE User = ?", user)
@@ -109,7 +109,6 @@ func TestLockedAccount(t *testing.T) {
 			t.Fatalf("lock %s@%s: %v", user, h, err)
 		}
 	}
-	c, logins := e.connector(t, "")
 
 	_, err = c.Connect(ctx)
 	var me *mysql.MySQLError
@@ -119,7 +118,7 @@ func TestLockedAccount(t *testing.T) {
 	if me.Number != mysqlAccountLocked && me.Number != mariadbAccountLocked {
 		t.Errorf("got error %d, want ER_ACCOUNT_HAS_BEEN_LOCKED: %d (MySQL) or %d (MariaDB)", me.Number, mysqlAccountLocked, mariadbAccountLocked)
 	}
-	if got, want := logins.take(), []string{stageCurrent}; !equalStages(got, want) {
+	if got, want := logins.take(), []string{stageCurrent}; !slices.Equal(got, want) {
 		t.Errorf("got logins %v, want %v: a lockout is not retried", got, want)
 	}
 }

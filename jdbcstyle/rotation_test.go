@@ -1,18 +1,13 @@
 package jdbcstyle
 
 import (
-	"context"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/secretcache/secretcache-go/secretcache"
@@ -22,47 +17,18 @@ import (
 // the database (setSecret) and the secret's labels (createSecret,
 // finishSecret) in the order AWS's templates do.
 
-// finishSecret moves AWSCURRENT to versionID, as the last rotation step does.
-func (e *env) finishSecret(t testing.TB, versionID string) {
-	t.Helper()
-	stages, err := e.sm.VersionStages(e.id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var current string
-	for v, labels := range stages {
-		if slices.Contains(labels, stageCurrent) {
-			current = v
-		}
-	}
-	_, err = e.sm.Client().UpdateSecretVersionStage(context.Background(), &secretsmanager.UpdateSecretVersionStageInput{
-		SecretId: aws.String(e.id), VersionStage: aws.String(stageCurrent),
-		MoveToVersionId: aws.String(versionID), RemoveFromVersionId: aws.String(current),
-	})
-	if err != nil {
-		t.Fatalf("UpdateSecretVersionStage: %v", err)
-	}
-}
-
 func TestSingleUserRotation(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := testContext(t)
-		user, pw := e.newUser(t, "single")
-		e.createSecret(t, e.secretJSON(t, user, pw))
-		c, logins := e.connector(t, "")
-		db := e.openDB(t, c)
+		user, db, logins := e.userDB(t, "single")
 		held, err := db.Conn(ctx)
 		if err != nil {
 			t.Fatalf("open a session before the rotation: %v", err)
 		}
 		defer held.Close()
 
-		newPW := randomPassword(t)
-		e.db.SetPassword(t, user, newPW)
-		if _, err := e.sm.Rotate(ctx, e.id, e.secretJSON(t, user, newPW)); err != nil {
-			t.Fatalf("Rotate: %v", err)
-		}
+		e.rotatePassword(t, user)
 		logins.take()
 		e.sm.ResetCalls()
 
@@ -80,7 +46,7 @@ func TestSingleUserRotation(t *testing.T) {
 		if got, err := e.whoami(ctx, db); err != nil || got != user {
 			t.Fatalf("second query: got %q, %v", got, err)
 		}
-		if got := logins.take(); !equalStages(got, []string{stageCurrent}) {
+		if got := logins.take(); !slices.Equal(got, []string{stageCurrent}) {
 			t.Errorf("second query: got logins %v, want one with AWSCURRENT", got)
 		}
 		if _, err := e.whoami(ctx, held); err != nil {
@@ -93,17 +59,14 @@ func TestRotationWindow(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := testContext(t)
-		user, pw := e.newUser(t, "window")
-		e.createSecret(t, e.secretJSON(t, user, pw))
-		c, logins := e.connector(t, "")
-		db := e.openDB(t, c)
+		user, db, logins := e.userDB(t, "window")
 		if _, err := e.whoami(ctx, db); err != nil {
 			t.Fatalf("before the rotation: %v", err)
 		}
 
 		// createSecret and setSecret done; finishSecret not yet.
 		newPW := randomPassword(t)
-		pending := e.putSecret(t, e.secretJSON(t, user, newPW), stagePending)
+		e.putSecret(t, e.secretJSON(t, user, newPW), stagePending)
 		e.db.SetPassword(t, user, newPW)
 		logins.take()
 		e.sm.ResetCalls()
@@ -111,7 +74,7 @@ func TestRotationWindow(t *testing.T) {
 		if got, err := e.whoami(ctx, db); err != nil || got != user {
 			t.Fatalf("in the window: got %q, %v, want %q and no error", got, err, user)
 		}
-		if got, want := logins.take(), []string{stageCurrent, stagePending}; !equalStages(got, want) {
+		if got, want := logins.take(), []string{stageCurrent, stagePending}; !slices.Equal(got, want) {
 			t.Errorf("in the window: got logins %v, want %v", got, want)
 		}
 		if got := e.sm.Calls("GetSecretValue"); got > 2 {
@@ -124,11 +87,11 @@ func TestRotationWindow(t *testing.T) {
 				t.Fatalf("in the window, connection %d: got %q, %v, want %q", i+2, got, err, user)
 			}
 		}
-		if got, want := logins.take(), []string{stagePending, stagePending, stagePending}; !equalStages(got, want) {
+		if got, want := logins.take(), []string{stagePending, stagePending, stagePending}; !slices.Equal(got, want) {
 			t.Errorf("in the window, later connections: got logins %v, want %v", got, want)
 		}
 
-		e.finishSecret(t, pending)
+		e.moveCurrent(t, stagePending)
 		if got, err := e.whoami(ctx, db); err != nil || got != user {
 			t.Fatalf("after finishSecret: got %q, %v, want %q and no error", got, err, user)
 		}
@@ -137,11 +100,11 @@ func TestRotationWindow(t *testing.T) {
 
 func TestAlternatingUsers(t *testing.T) {
 	t.Parallel()
+	// A short TTL stands for time passing: new connections must pick up the
+	// new user once the cache refreshes, with no error.
+	shortTTL := func(c *secretcache.Cache) { c.CacheItemTTL = int64(50 * time.Millisecond) }
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := testContext(t)
-		// A short TTL stands for time passing: new connections must pick
-		// up the new user once the cache refreshes, with no error.
-		e = newEnv(t, e.engine, func(c *secretcache.Cache) { c.CacheItemTTL = int64(50 * time.Millisecond) })
 		userA, pwA := e.newUser(t, "alta")
 		userB, pwB := e.newUser(t, "altb")
 		e.createSecret(t, e.secretJSON(t, userA, pwA))
@@ -172,7 +135,7 @@ func TestAlternatingUsers(t *testing.T) {
 		if got, err := e.whoami(ctx, held); err != nil || got != userA {
 			t.Errorf("session opened before the rotation: got %q, %v, want %q still working", got, err, userA)
 		}
-	})
+	}, shortTTL)
 }
 
 func TestAlternatingUsersNewUserNotReady(t *testing.T) {
@@ -192,7 +155,7 @@ func TestAlternatingUsersNewUserNotReady(t *testing.T) {
 			t.Fatalf("Connect: got %v, want AWSPREVIOUS to work", err)
 		}
 		defer conn.Close()
-		if got, want := logins.take(), []string{stageCurrent, stagePrevious}; !equalStages(got, want) {
+		if got, want := logins.take(), []string{stageCurrent, stagePrevious}; !slices.Equal(got, want) {
 			t.Errorf("got logins %v, want %v", got, want)
 		}
 	})
@@ -218,15 +181,13 @@ func TestWrongCredentialsEverywhere(t *testing.T) {
 				wrong := []string{randomPassword(t), randomPassword(t), randomPassword(t)}
 				e.createSecret(t, e.secretJSON(t, user, wrong[0]))
 				c, logins := e.connector(t, tt.params)
-				if _, err := e.cache.GetSecretString(e.id); err != nil { // cached before the change
-					t.Fatal(err)
-				}
+				e.cacheCurrent(t) // before the change
 				e.putSecret(t, e.secretJSON(t, user, wrong[1]))
 				e.putSecret(t, e.secretJSON(t, user, wrong[2]), stagePending)
 				e.sm.ResetCalls()
 
 				_, err := c.Connect(ctx)
-				if got := logins.take(); !equalStages(got, tt.wantLogins) {
+				if got := logins.take(); !slices.Equal(got, tt.wantLogins) {
 					t.Errorf("got logins %v, want %v", got, tt.wantLogins)
 				}
 				if got := e.sm.Calls("GetSecretValue"); got > tt.maxCalls {
@@ -270,33 +231,21 @@ func checkAuthError(t *testing.T, e *env, err error, passwords []string) {
 	if errors.As(err, &ce) && ce.Config != nil && ce.Config.Password != "" {
 		t.Errorf("got a *pgconn.ConnectError whose Config holds a password, want it scrubbed")
 	}
-	for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
-		for _, pw := range passwords {
-			if strings.Contains(text, pw) {
-				t.Fatalf("error text contains a password")
-			}
-		}
-	}
+	checkNoPassword(t, err, passwords...)
 }
 
 func TestConcurrentConnectsAfterRotation(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := testContext(t)
-		user, pw := e.newUser(t, "storm")
-		e.createSecret(t, e.secretJSON(t, user, pw))
-		c, _ := e.connector(t, "")
+		user, c, _ := e.userConnector(t, "storm", "")
 		conn, err := c.Connect(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		conn.Close()
 
-		newPW := randomPassword(t)
-		e.db.SetPassword(t, user, newPW)
-		if _, err := e.sm.Rotate(ctx, e.id, e.secretJSON(t, user, newPW)); err != nil {
-			t.Fatal(err)
-		}
+		e.rotatePassword(t, user)
 		e.sm.ResetCalls()
 
 		const n = 100

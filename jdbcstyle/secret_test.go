@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -212,7 +213,7 @@ func FuzzParseSecret(f *testing.F) {
 		if !errors.As(err, &se) {
 			t.Fatalf("got error type %T, want *SecretError", err)
 		}
-		if !contains(secretKeys, se.Key) || !secretProblem.MatchString(se.Problem) {
+		if !slices.Contains(secretKeys, se.Key) || !secretProblem.MatchString(se.Problem) {
 			t.Fatalf("error %q is not made of fixed text", err)
 		}
 		pw := lenientPassword(data)
@@ -221,15 +222,6 @@ func FuzzParseSecret(f *testing.F) {
 			t.Fatalf("error text contains the password")
 		}
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // lenientPassword returns the "password" string of a JSON document, or ""
