@@ -117,8 +117,11 @@ func TestConnectContext(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			t.Cleanup(cancel)
 			go func() {
-				<-accepted
-				cancel()
+				select {
+				case <-accepted:
+					cancel()
+				case <-ctx.Done(): // the test ended without a login
+				}
 			}()
 			return "?host=127.0.0.1&port=" + strconv.Itoa(port), ctx, context.Canceled
 		}},

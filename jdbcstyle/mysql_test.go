@@ -17,12 +17,12 @@ func TestMySQLConfig(t *testing.T) {
 		a        address
 		wantNet  string
 		wantAddr string
-		wantTLS  string // the server name mysql.NewConnector must derive; "" for no TLS
+		tls      bool // the params ask for TLS, whose server name mysql.NewConnector derives from Addr
 	}{
-		{"tcp", "", address{host: "db.example.com", port: 3307, dbname: "shop"}, "tcp", "db.example.com:3307", ""},
-		{"ipv6", "", address{host: "::1", port: 3306}, "tcp", "[::1]:3306", ""},
-		{"unix socket", "", address{host: "/run/mysqld/mysqld.sock", port: 3306}, "unix", "/run/mysqld/mysqld.sock", ""},
-		{"tls name from the secret's host", "tls=true", address{host: "db.example.com", port: 3306}, "tcp", "db.example.com:3306", "db.example.com"},
+		{"tcp", "", address{host: "db.example.com", port: 3307, dbname: "shop"}, "tcp", "db.example.com:3307", false},
+		{"ipv6", "", address{host: "::1", port: 3306}, "tcp", "[::1]:3306", false},
+		{"unix socket", "", address{host: "/run/mysqld/mysqld.sock", port: 3306}, "unix", "/run/mysqld/mysqld.sock", false},
+		{"tls name from the secret's host", "tls=true", address{host: "db.example.com", port: 3306}, "tcp", "db.example.com:3306", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,7 +43,7 @@ func TestMySQLConfig(t *testing.T) {
 			}
 			// mysql.NewConnector derives the server name from Addr only when
 			// none is set: the base must not have pinned one.
-			if tt.wantTLS != "" && (cfg.TLS == nil || cfg.TLS.ServerName != "") {
+			if tt.tls && (cfg.TLS == nil || cfg.TLS.ServerName != "") {
 				t.Fatalf("got a TLS server name fixed before the address was known")
 			}
 		})
@@ -53,14 +53,15 @@ func TestMySQLConfig(t *testing.T) {
 func TestMySQLDriverParams(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, params string
-		wantErr      bool
+		name, params  string
+		wantErr       bool
+		wantParseTime bool
 	}{
-		{"none", "", false},
-		{"known", "parseTime=true&loc=Local&timeout=5s", false},
-		{"system variable", "sql_mode=%27ANSI%27", false},
-		{"bad bool", "parseTime=maybe", true},
-		{"unknown tls config", "tls=nosuchconfig", true},
+		{"none", "", false, false},
+		{"known", "parseTime=true&loc=Local&timeout=5s", false, true},
+		{"system variable", "sql_mode=%27ANSI%27", false, false},
+		{"bad bool", "parseTime=maybe", true, false},
+		{"unknown tls config", "tls=nosuchconfig", true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,8 +73,8 @@ func TestMySQLDriverParams(t *testing.T) {
 			if err != nil && !strings.HasPrefix(err.Error(), "jdbcstyle: ") {
 				t.Errorf("got %q, want the jdbcstyle prefix", err)
 			}
-			if err == nil && tt.name == "known" && !d.base.ParseTime {
-				t.Errorf("parseTime did not reach the driver config")
+			if err == nil && d.base.ParseTime != tt.wantParseTime {
+				t.Errorf("got ParseTime %v, want %v", d.base.ParseTime, tt.wantParseTime)
 			}
 		})
 	}
