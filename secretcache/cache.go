@@ -262,6 +262,29 @@ func (c *Cache) Refresh(ctx context.Context, secretID, stage string) (Version, e
 	return v.meta.clone(), nil
 }
 
+// GetSecretStringVersion returns the SecretString of the version of secretID
+// labelled stage (the configured stage if empty) together with that
+// version's metadata, both read from the same cached value, so that the
+// string always belongs to the VersionID returned with it. Comparing
+// VersionIDs, rather than keeping secret strings around to compare, tells a
+// caller whether the secret changed.
+func (c *Cache) GetSecretStringVersion(ctx context.Context, secretID, stage string) (string, Version, error) {
+	v, err := c.get(ctx, secretID, stage)
+	if err != nil {
+		return "", Version{}, err
+	}
+	str := v.str
+	if c.cfg.hook != nil {
+		if str, _, err = c.open(secretID, v); err != nil {
+			return "", Version{}, err
+		}
+	}
+	if str == nil {
+		return "", Version{}, errNoField(secretID, "SecretString")
+	}
+	return *str, v.meta.clone(), nil
+}
+
 // GetVersion returns the metadata of the cached version of secretID labelled
 // stage (the configured stage if empty), fetching it on a miss.
 func (c *Cache) GetVersion(ctx context.Context, secretID, stage string) (Version, error) {

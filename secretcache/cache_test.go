@@ -389,3 +389,26 @@ func TestClientInterfaceFits(t *testing.T) {
 		t.Errorf("got %q, %v", got, err)
 	}
 }
+
+func TestGetSecretStringVersion(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, nil)
+	f.put("db", "AWSCURRENT", "v1", "one")
+	s, v, err := c.GetSecretStringVersion(context.Background(), "db", "")
+	if err != nil || s != "one" || v.VersionID != "v1" {
+		t.Fatalf("got (%q, %q, %v), want (one, v1, nil)", s, v.VersionID, err)
+	}
+	f.put("db", "AWSCURRENT", "v2", "two")
+	if _, err := c.Refresh(context.Background(), "db", ""); err != nil {
+		t.Fatal(err)
+	}
+	s, v, err = c.GetSecretStringVersion(context.Background(), "db", "AWSCURRENT")
+	if err != nil || s != "two" || v.VersionID != "v2" {
+		t.Fatalf("after refresh got (%q, %q, %v), want (two, v2, nil)", s, v.VersionID, err)
+	}
+	f.putBinary("bin", "AWSCURRENT", "b1", []byte{1})
+	var inv *InvalidOperationError
+	if _, _, err := c.GetSecretStringVersion(context.Background(), "bin", ""); !errors.As(err, &inv) {
+		t.Fatalf("binary secret: got %v, want *InvalidOperationError", err)
+	}
+}
