@@ -229,7 +229,7 @@ func TestEmptySecretID(t *testing.T) {
 	}{
 		{"GetSecretString", func() error { _, err := c.GetSecretString(""); return err }},
 		{"GetSecretBinary", func() error { _, err := c.GetSecretBinary(""); return err }},
-		{"RefreshNow", func() error { return c.RefreshNow("") }},
+		{"RefreshNow", func() error { return c.refreshNowErr("") }},
 		{"GetVersion", func() error { _, err := c.GetVersion(context.Background(), "", ""); return err }},
 		{"Prefetch", func() error { return c.Prefetch(context.Background(), "") }},
 	}
@@ -282,7 +282,7 @@ func TestZeroConfigMeansDefaults(t *testing.T) {
 	defer c.Close()
 	want := settings{maxSize: DefaultMaxCacheSize, ttl: time.Duration(DefaultCacheItemTTL), stage: DefaultVersionStage,
 		retryBase: DefaultRetryBaseDelay, retryMax: DefaultRetryMaxDelay, minRefresh: DefaultMinRefreshInterval,
-		fetchTimeout: DefaultFetchTimeout}
+		fetchTimeout: DefaultFetchTimeout, tick: time.Second}
 	if c.cfg != want {
 		t.Errorf("settings: got %+v, want %+v", c.cfg, want)
 	}
