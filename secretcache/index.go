@@ -43,10 +43,10 @@ type index struct {
 	stage string   // the configured stage: its slots are keyed by secret ID alone
 
 	mu     sync.Mutex
-	size   int                            // the most slots held
-	closed bool                           // guarded by mu: no insertion after close
-	small  *simplelru.LRU[any, *slot]     // guarded by mu
-	main   *simplelru.LRU[any, *slot]     // guarded by mu
+	size   int                           // the most slots held
+	closed bool                          // guarded by mu: no insertion after close
+	small  *simplelru.LRU[any, *slot]    // guarded by mu
+	main   *simplelru.LRU[any, *slot]    // guarded by mu
 	ghost  *simplelru.LRU[any, struct{}] // guarded by mu: at most size keys
 }
 
