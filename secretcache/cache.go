@@ -14,8 +14,8 @@ import (
 // # Locks
 //
 // No lock is held across a call to the client, a hook or a logger. Locks
-// never nest except in this order: limiter.mu, then Cache.mu (taken by
-// enter); index.mu and slot.mu are never held together, nor with another.
+// nest only in these orders: limiter.mu, then Cache.mu (taken by enter);
+// index.mu, then slot.mu (to mark a slot evicted).
 type Cache struct {
 	CacheConfig
 
@@ -207,10 +207,7 @@ func (c *Cache) slotFor(id, stage string) (*slot, error) {
 		return s, nil
 	}
 	s, evicted, err := c.ix.insert(id, stage)
-	for _, e := range evicted {
-		e.evict()
-		c.stats.evictions.Add(1)
-	}
+	c.stats.evictions.Add(uint64(len(evicted)))
 	return s, err
 }
 
@@ -247,9 +244,7 @@ func (c *Cache) Close() error {
 		c.stopTicker()
 		c.limits.close(c)
 		c.cancel()
-		for _, s := range c.ix.close() {
-			s.evict()
-		}
+		c.ix.close()
 		c.wg.Wait()
 	})
 	return nil

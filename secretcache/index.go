@@ -13,10 +13,10 @@ import (
 // Lookups read slots, a sync.Map, and take no lock. Everything else —
 // insertion, eviction, Len, close — holds mu, and only code holding mu
 // changes slots, so the map and the queues always hold the same slots
-// (invariant 1). A slot leaves the map in the same critical section that
-// takes it off its queue, and is marked evicted right after; a reader that
-// loaded it just before may still be served its value, which was current a
-// moment ago.
+// (invariant 1). A slot leaves the map, then is marked evicted, in the
+// critical section that takes it off its queue (invariant 2, see remove); a
+// reader that loaded it just before may still be served its value, which
+// was current a moment ago. Lock order: index.mu, then slot.mu.
 //
 // # Eviction
 //
@@ -96,8 +96,7 @@ func (ix *index) lookup(id, stage string) *slot {
 }
 
 // insert returns the slot of (id, stage), creating it if absent, and the
-// slots evicted to make room, which the caller marks evicted. stage is the
-// staging label the slot fetches.
+// slots evicted to make room. stage is the staging label the slot fetches.
 func (ix *index) insert(id, stage string) (s *slot, evicted []*slot, err error) {
 	key := ix.key(id, stage)
 	ix.mu.Lock()
@@ -137,7 +136,7 @@ func (ix *index) evictOne(evicted []*slot) []*slot {
 			return evicted
 		}
 		ix.ghost.Add(key, struct{}{})
-		ix.slots.CompareAndDelete(key, s)
+		ix.remove(key, s)
 		return append(evicted, s)
 	}
 	key, s, _ := ix.main.GetOldest()
@@ -147,8 +146,19 @@ func (ix *index) evictOne(evicted []*slot) []*slot {
 		return evicted
 	}
 	ix.main.RemoveOldest()
-	ix.slots.CompareAndDelete(key, s)
+	ix.remove(key, s)
 	return append(evicted, s)
+}
+
+// remove takes s out of the map, then marks it evicted, both under mu (the
+// caller holds it). In this order, a reader never finds in the map a slot
+// that already refuses answers, which could serve an old value after a
+// Refresh whose answer it refused; and no replacement can be inserted, and
+// fetch, before s refuses answers, so s never stores an answer older than
+// its replacement's.
+func (ix *index) remove(key any, s *slot) {
+	ix.slots.CompareAndDelete(key, s)
+	s.evict()
 }
 
 // len returns the number of slots held.
@@ -158,15 +168,16 @@ func (ix *index) len() int {
 	return ix.small.Len() + ix.main.Len()
 }
 
-// close empties the index for good and returns the slots it held.
-func (ix *index) close() []*slot {
+// close empties the index for good.
+func (ix *index) close() {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.closed = true
-	all := append(ix.small.Values(), ix.main.Values()...)
+	ix.slots.Clear()
+	for _, s := range append(ix.small.Values(), ix.main.Values()...) {
+		s.evict()
+	}
 	ix.small.Purge()
 	ix.main.Purge()
 	ix.ghost.Purge()
-	ix.slots.Clear()
-	return all
 }

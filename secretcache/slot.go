@@ -30,9 +30,11 @@ import (
 //	queue          index, under index.mu                    index, under index.mu
 //	everything in the mu block                              under mu
 //
-// A slot removed from the index (evicted, or the cache closed) is marked
-// evicted; its fetches in flight finish, but no new background work starts
-// on it. A reader that found it just before may still be served its value.
+// A slot is marked evicted, under index.mu, right after it leaves the index
+// (evicted, or the cache closed). Its fetches in flight finish and answer
+// their waiters, but store nothing in it, and no background work starts on
+// it. A reader that found it just before may still be served its value,
+// which was current a moment ago.
 type slot struct {
 	id, stage string
 	key       any // its key in index.slots: see index.key
@@ -91,11 +93,19 @@ type outcome struct {
 //
 // recovered is the number of failures a success ends; failures and delay,
 // for a failure that was applied, its count and the wait before the next
-// fetch. Both are for logging.
+// fetch. Both are for logging. An evicted slot applies nothing: the outcome
+// is the fetch's own answer.
 func (s *slot) settle(c *Cache, seq uint64, v *value, err error, now time.Time, cl *call) (o outcome, recovered, failures int, delay time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.land(cl)
+	if s.evicted {
+		// s left the index, maybe replaced already by a slot that fetched
+		// something newer: storing here could hand a reader still holding
+		// s an answer older than one it read from the replacement. The
+		// waiters get the answer itself.
+		return outcome{val: v, err: err, transient: err != nil && !isGone(err)}, 0, 0, 0
+	}
 	failed := false // err is a failure that was applied
 	switch {
 	case seq <= s.seq:
