@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -462,4 +463,22 @@ func TestConcurrentCloseWaitsForEverything(t *testing.T) {
 			t.Errorf("caller across Close: got %v, want ErrClosed", err)
 		}
 	}
+}
+
+// TestDroppedCacheIsCollected: code written for AWS's library never calls
+// Close. A cache it drops must not be kept alive by its own ticker.
+func TestDroppedCacheIsCollected(t *testing.T) {
+	t.Parallel()
+	c, err := New(func(c *Cache) { c.Client = newFake() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := c.tk
+	c = nil
+	eventually(t, "the dropped cache's ticker stops", func() bool {
+		runtime.GC()
+		tk.mu.Lock()
+		defer tk.mu.Unlock()
+		return tk.stopped
+	})
 }

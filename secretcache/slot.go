@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 )
 
@@ -37,7 +38,8 @@ import (
 // which was current a moment ago.
 type slot struct {
 	id, stage string
-	key       any // its key in index.slots: see index.key
+	key       any                                // its key in index.slots: see index.key
+	in        secretsmanager.GetSecretValueInput // what its fetches ask; read-only
 
 	val  atomic.Pointer[value] // last good value; nil until a fetch succeeds or after a gone verdict
 	freq atomic.Uint32         // reads since the eviction policy last looked, at most 3
@@ -56,7 +58,9 @@ type slot struct {
 }
 
 func newSlot(key any, id, stage string) *slot {
-	return &slot{key: key, id: id, stage: stage}
+	s := &slot{key: key, id: id, stage: stage}
+	s.in = secretsmanager.GetSecretValueInput{SecretId: &s.id, VersionStage: &s.stage}
+	return s
 }
 
 // touch records a read for the eviction policy. It writes only while the
@@ -114,7 +118,8 @@ func (s *slot) settle(c *Cache, seq uint64, v *value, err error, now time.Time, 
 		recovered = s.failures
 		s.seq, s.goneErr = seq, nil
 		s.failures, s.failSeq, s.failErr, s.retryAt = 0, 0, nil, time.Time{}
-		s.val.Store(v.withFreshUntil(addSat(nanos(now), jitter(c.cfg.ttl))))
+		v.freshUntil = addSat(nanos(now), jitter(c.cfg.ttl)) // v is this fetch's own, not yet shared
+		s.val.Store(v)
 	case isGone(err):
 		failed = true
 		s.seq, s.goneErr = seq, err
@@ -148,6 +153,10 @@ func (s *slot) settle(c *Cache, seq uint64, v *value, err error, now time.Time, 
 func (s *slot) remembered(now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.rememberedLocked(now)
+}
+
+func (s *slot) rememberedLocked(now time.Time) error {
 	if s.val.Load() != nil || !now.Before(s.retryAt) {
 		return nil
 	}
