@@ -37,12 +37,12 @@ var (
 
 	// DefaultCacheItemTTL is untyped, as in AWS's package: it converts to
 	// both int64 and time.Duration without a cast.
-	_ int64         = secretcache.DefaultCacheItemTTL
-	_ time.Duration = secretcache.DefaultCacheItemTTL
-	_ string        = secretcache.VersionNumber + secretcache.MajorRevisionNumber + secretcache.MinorRevisionNumber + secretcache.BugfixRevisionNumber
-	_ error         = (*secretcache.VersionNotFoundError)(nil)
-	_ error         = (*secretcache.InvalidConfigError)(nil)
-	_ error         = (*secretcache.InvalidOperationError)(nil)
+	_ int64                 = secretcache.DefaultCacheItemTTL
+	_ time.Duration         = secretcache.DefaultCacheItemTTL
+	_ string                = secretcache.VersionNumber + secretcache.MajorRevisionNumber + secretcache.MinorRevisionNumber + secretcache.BugfixRevisionNumber
+	_ error                 = (*secretcache.VersionNotFoundError)(nil)
+	_ error                 = (*secretcache.InvalidConfigError)(nil)
+	_ error                 = (*secretcache.InvalidOperationError)(nil)
 	_ secretcache.CacheHook = (*countingHook)(nil)
 )
 
