@@ -167,7 +167,11 @@ func TestEndToEnd(t *testing.T) {
 		t.Skip("stops the command with SIGTERM")
 	}
 	bin := filepath.Join(t.TempDir(), "secretsmanager-local")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goTool); err != nil {
+		goTool = "go"
+	}
+	build := exec.Command(goTool, "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
