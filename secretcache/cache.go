@@ -24,13 +24,14 @@ type Cache struct {
 	// from the standard AWS configuration when it is nil.
 	Client SecretsManagerAPIClient
 
-	cfg    settings // resolved from CacheConfig by New; read-only after
-	clock  clock
-	ix     *index
-	limits *limiter
-	seq    atomic.Uint64 // numbers fetches in the order they call the service
-	tk     *ticker       // renews the hit path's clock reading: see tickFor
-	stats  stats
+	cfg      settings // resolved from CacheConfig by New; read-only after
+	clock    clock
+	realTime bool // clock is the real one: its readings are the time
+	ix       *index
+	limits   *limiter
+	seq      atomic.Uint64 // numbers fetches in the order they call the service
+	tk       *ticker       // renews the hit path's clock reading: see tickFor
+	stats    stats
 
 	ctx    context.Context // the parent of every fetch's context; cancelled by Close
 	cancel context.CancelFunc
@@ -74,6 +75,7 @@ func newCache(clk clock, optFns ...func(*Cache)) (*Cache, error) {
 	}
 	c.cfg = cfg
 	c.clock = clk
+	_, c.realTime = clk.(realClock)
 	c.ix = newIndex(cfg.maxSize, cfg.stage)
 	c.limits = newLimiter(cfg.minRefresh, cfg.maxSize)
 	c.ctx, c.cancel = context.WithCancel(context.Background())

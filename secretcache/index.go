@@ -1,7 +1,6 @@
 package secretcache
 
 import (
-	"hash/maphash"
 	"math"
 	"sync"
 
@@ -21,71 +20,46 @@ import (
 //
 // # Eviction
 //
-// The policy is S3-FIFO (Yang et al., SOSP 2023): a small FIFO queue that
-// new slots enter, a main FIFO queue, and a ghost list of keys recently
-// evicted from the small queue. A hit only counts, in slot.freq (at most 3),
-// with no lock and no reordering. When the cache is full:
+// The policy is S3-FIFO (Yang et al., SOSP 2023) without its ghost queue:
+// a small FIFO queue that new slots enter and a main FIFO queue. A hit
+// only counts, in slot.freq (at most 3), with no lock and no reordering.
+// When the cache is full:
 //
 //   - while the small queue holds at least a tenth of the slots (or the
 //     main queue is empty), its oldest slot is evicted if it was not read
-//     since it entered, its key remembered in the ghost list; a slot that
-//     was read moves to the main queue instead, its count reset;
+//     since it entered; a slot that was read moves to the main queue
+//     instead, its count reset;
 //   - otherwise the main queue's oldest slot is evicted if its count is
 //     zero, or else moves to the back of the main queue with its count
 //     decremented.
 //
-// A key found in the ghost list when it comes back enters the main queue
-// directly. On a Zipf-distributed workload this keeps more of the
-// frequently read secrets than exact LRU does (BenchmarkEvictionHeavy
-// reports both hit ratios), and it never needs a lock on the read path.
-// The queues are golang-lru's simplelru lists used in insertion order,
-// keyed by slot pointer; the ghost list keeps 64-bit hashes of keys, not
-// the keys (a collision only sends a new key to the main queue).
+// So a secret read once is evicted soon, and one read often stays. On a
+// Zipf-distributed workload this keeps more reads hits than exact LRU does
+// (BenchmarkEvictionHeavy reports both hit ratios; the ghost queue, which
+// remembers keys evicted from the small queue, kept fewer there), and it
+// never needs a lock on the read path. The queues are golang-lru's
+// simplelru lists used in insertion order, keyed by slot pointer.
 type index struct {
 	slots sync.Map // key → *slot: see key; written only under mu
 	stage string   // the configured stage: its slots are keyed by secret ID alone
-	seed  maphash.Seed
 
 	mu     sync.Mutex
-	size   int                              // the most slots held
-	closed bool                             // guarded by mu: no insertion after close
-	small  *simplelru.LRU[*slot, struct{}]  // guarded by mu
-	main   *simplelru.LRU[*slot, struct{}]  // guarded by mu
-	ghost  *simplelru.LRU[uint64, struct{}] // guarded by mu: at most size hashes
+	size   int                             // the most slots held
+	closed bool                            // guarded by mu: no insertion after close
+	small  *simplelru.LRU[*slot, struct{}] // guarded by mu
+	main   *simplelru.LRU[*slot, struct{}] // guarded by mu
 }
-
-// queue says which of the index's queues holds a slot.
-type queue uint8
-
-const (
-	queueSmall queue = iota + 1
-	queueMain
-)
 
 // stageKey keys the slot of a stage other than the configured one.
 type stageKey struct{ id, stage string }
 
 func newIndex(size int, stage string) *index {
-	ix := &index{size: size, stage: stage, seed: maphash.MakeSeed()}
+	ix := &index{size: size, stage: stage}
 	// The queues are bounded by size through evictOne, not by simplelru,
-	// whose own eviction would bypass the policy. NewLRU fails only for a
-	// size below 1.
+	// whose own eviction would bypass the policy.
 	ix.small, _ = simplelru.NewLRU[*slot, struct{}](math.MaxInt, nil)
 	ix.main, _ = simplelru.NewLRU[*slot, struct{}](math.MaxInt, nil)
-	ix.ghost, _ = simplelru.NewLRU[uint64, struct{}](size, nil)
 	return ix
-}
-
-// hash returns the ghost list's hash of the key of (id, stage).
-func (ix *index) hash(id, stage string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(ix.seed)
-	h.WriteString(id)
-	if stage != ix.stage {
-		h.WriteByte(0)
-		h.WriteString(stage)
-	}
-	return h.Sum64()
 }
 
 // key returns the map key of (id, stage): the ID itself for the configured
@@ -130,13 +104,7 @@ func (ix *index) insert(id, stage string) (s *slot, evicted int, err error) {
 		}
 	}
 	s = newSlot(key, id, stage)
-	if ix.ghost.Remove(ix.hash(id, stage)) {
-		s.queue = queueMain
-		ix.main.Add(s, struct{}{})
-	} else {
-		s.queue = queueSmall
-		ix.small.Add(s, struct{}{})
-	}
+	ix.small.Add(s, struct{}{})
 	ix.slots.Store(key, s)
 	return s, evicted, nil
 }
@@ -149,11 +117,9 @@ func (ix *index) evictOne() bool {
 		s, _, _ := ix.small.RemoveOldest()
 		if s.freq.Load() > 0 {
 			s.freq.Store(0)
-			s.queue = queueMain
 			ix.main.Add(s, struct{}{})
 			return false
 		}
-		ix.ghost.Add(ix.hash(s.id, s.stage), struct{}{})
 		ix.remove(s)
 		return true
 	}
@@ -197,5 +163,4 @@ func (ix *index) close() {
 	}
 	ix.small.Purge()
 	ix.main.Purge()
-	ix.ghost.Purge()
 }

@@ -23,45 +23,70 @@ import (
 // which a Group's DoChan goroutine would outlive.
 
 // call is one fetch of a slot, which any number of callers may wait on.
+//
+// Its channel is made only for callers that block on it: a caller that runs
+// the fetch itself, in its own goroutine, reads the outcome when the fetch
+// returns, and a miss in a cache under heavy eviction should not pay for a
+// channel nobody waits on. While the call is registered in a slot, done is
+// guarded by that slot's mu: a caller that will wait makes it when it joins
+// (see join), and settle closes it when it completes the call, in the
+// critical section that unregisters the call, so nobody can join a call
+// that already completed.
 type call struct {
-	done chan struct{} // closed once o is set
+	done chan struct{} // closed once o is set, if made
 	o    outcome       // written once, before done is closed
 }
 
-func newCall() *call { return &call{done: make(chan struct{})} }
+// newCall returns a call; wait makes its channel now, for a caller that
+// will block on it.
+func newCall(wait bool) *call {
+	cl := &call{}
+	if wait {
+		cl.done = make(chan struct{})
+	}
+	return cl
+}
 
-// complete sets the outcome of cl and releases its waiters.
+// complete sets the outcome of cl and releases its waiters. When cl is
+// registered in a slot, the caller holds that slot's mu.
 func (cl *call) complete(o outcome) {
 	cl.o = o
-	close(cl.done)
+	if cl.done != nil {
+		close(cl.done)
+	}
 }
 
 // join returns the fetch of s in flight, or registers a new one; start
-// reports whether the caller must launch it.
-func (s *slot) join() (cl *call, start bool) {
+// reports whether the caller must launch it. A caller that joins a fetch in
+// flight may wait on it, so its channel is made; wait says whether a caller
+// that starts one will wait on it rather than run it inline.
+func (s *slot) join(wait bool) (cl *call, start bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.joinLocked()
+	return s.joinLocked(wait)
 }
 
-func (s *slot) joinLocked() (cl *call, start bool) {
-	if s.flight != nil {
-		return s.flight, false
+func (s *slot) joinLocked(wait bool) (cl *call, start bool) {
+	if cl = s.flight; cl == nil {
+		s.flight = newCall(wait)
+		return s.flight, true
 	}
-	s.flight = newCall()
-	return s.flight, true
+	if cl.done == nil {
+		cl.done = make(chan struct{})
+	}
+	return cl, false
 }
 
 // joinMiss is join for a caller that found no value: it returns the failure
 // that left s without one instead, while its retry delay has not passed, so
 // that a missing secret does not cost a call per read.
-func (s *slot) joinMiss(now time.Time) (cl *call, start bool, err error) {
+func (s *slot) joinMiss(now time.Time, wait bool) (cl *call, start bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.rememberedLocked(now); err != nil {
+	if err := s.remembered(now); err != nil {
 		return nil, false, err
 	}
-	cl, start = s.joinLocked()
+	cl, start = s.joinLocked(wait)
 	return cl, start, nil
 }
 
@@ -85,8 +110,8 @@ func (s *slot) land(cl *call) {
 // abandon ends cl, which never called the service, with err.
 func (s *slot) abandon(cl *call, err error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.land(cl)
-	s.mu.Unlock()
 	cl.complete(outcome{err: err})
 }
 
@@ -95,16 +120,22 @@ func (s *slot) abandon(cl *call, err error) {
 // caller that found no value gets the last good one if a failed fetch left
 // it (a forced refresh's, say).
 func (c *Cache) load(ctx context.Context, s *slot, now time.Time) (*value, error) {
-	cl, start, err := s.joinMiss(now)
+	inline := ctx.Done() == nil
+	cl, start, err := s.joinMiss(now, !inline)
 	if err != nil {
 		return nil, err
 	}
-	if start {
-		c.launch(s, cl, ctx.Done() == nil)
-	}
-	o, err := c.await(ctx, s.id, s.stage, cl)
-	if err != nil {
-		return nil, err
+	var o outcome
+	if start && inline {
+		c.launch(s, cl, inline, now) // complete on return
+		o = cl.o
+	} else {
+		if start {
+			c.launch(s, cl, inline, now)
+		}
+		if o, err = c.await(ctx, s.id, s.stage, cl); err != nil {
+			return nil, err
+		}
 	}
 	if o.err != nil {
 		if v := s.val.Load(); v != nil && o.transient {
@@ -115,38 +146,39 @@ func (c *Cache) load(ctx context.Context, s *slot, now time.Time) (*value, error
 	return o.val, nil
 }
 
-// launch runs the fetch cl of s: inline, in the caller's goroutine, when
-// the caller waits for it with a context that can never end (which saves
-// starting a goroutine), else in a goroutine of the cache, so that the
-// caller can stop waiting or not wait at all. Either way the fetch runs on
-// the cache's context, and Close waits for it.
-func (c *Cache) launch(s *slot, cl *call, inline bool) {
+// launch runs the fetch cl of s, which started at start: inline, in the
+// caller's goroutine, when the caller waits for it with a context that can
+// never end (which saves starting a goroutine; cl is complete when launch
+// returns), else in a goroutine of the cache, so that the caller can stop
+// waiting or not wait at all. Either way the fetch runs on the cache's
+// context, and Close waits for it.
+func (c *Cache) launch(s *slot, cl *call, inline bool, start time.Time) {
 	if !c.enter() {
 		s.abandon(cl, ErrClosed)
 		return
 	}
 	if inline {
-		c.run(s, cl)
+		c.run(s, cl, start)
 		return
 	}
-	go c.run(s, cl)
+	go c.run(s, cl, start)
 }
 
 // run performs the fetch cl of s for a caller that entered the cache.
-func (c *Cache) run(s *slot, cl *call) {
+func (c *Cache) run(s *slot, cl *call, start time.Time) {
 	defer c.wg.Done()
-	c.fetchInto(s, cl)
+	c.fetchInto(s, cl, start)
 }
 
 // fetchInto numbers a fetch, performs it and settles its answer in s.
-func (c *Cache) fetchInto(s *slot, cl *call) {
+func (c *Cache) fetchInto(s *slot, cl *call, start time.Time) {
 	seq := c.seq.Add(1)
-	v, err := c.fetch(s)
-	c.finish(s, cl, seq, v, err)
+	v, err := c.fetch(s, start)
+	c.finish(s, cl, seq, v, err, start)
 }
 
-// await waits for cl, a fetch of (id, stage), or for ctx, whichever ends
-// first.
+// await waits for cl, a fetch of (id, stage) whose channel the caller made
+// sure of, or for ctx, whichever ends first.
 func (c *Cache) await(ctx context.Context, id, stage string, cl *call) (outcome, error) {
 	select {
 	case <-cl.done:
@@ -160,8 +192,8 @@ func (c *Cache) await(ctx context.Context, id, stage string, cl *call) (outcome,
 // that no caller's cancellation can fail the callers that share it. A panic
 // in the client becomes an error, and so does an answer that is neither a
 // value nor an error.
-func (c *Cache) fetch(s *slot) (*value, error) {
-	ctx := c.fetchContext()
+func (c *Cache) fetch(s *slot, start time.Time) (*value, error) {
+	ctx := c.fetchContext(start)
 	c.stats.loads.Add(1)
 	out, err := c.getSecretValue(ctx, s)
 	if err == nil && out == nil {
@@ -186,16 +218,15 @@ func (c *Cache) getSecretValue(ctx context.Context, s *slot) (out *secretsmanage
 	return c.Client.GetSecretValue(ctx, &s.in)
 }
 
-// finish settles the answer of the fetch numbered seq in s, completes cl
-// with what it means, and logs a failure or a recovery. A fetch cut short
-// by Close settles nothing.
-func (c *Cache) finish(s *slot, cl *call, seq uint64, v *value, err error) {
+// finish settles the answer of the fetch numbered seq, which started at
+// start, in s, completing cl with what it means, and logs a failure or a
+// recovery. A fetch cut short by Close settles nothing.
+func (c *Cache) finish(s *slot, cl *call, seq uint64, v *value, err error, start time.Time) {
 	if errors.Is(err, ErrClosed) {
 		s.abandon(cl, ErrClosed)
 		return
 	}
-	o, recovered, failures, delay := s.settle(c, seq, v, err, c.clock.Now(), cl)
-	cl.complete(o)
+	recovered, failures, delay := s.settle(c, seq, v, err, start, cl)
 	switch {
 	case failures > 0:
 		c.logWarn("secretcache: fetch failed", "secret_id", s.id, "stage", s.stage,
@@ -232,13 +263,16 @@ type fetchCtx struct {
 	reuse  time.Time // fetches that start before this may use ctx
 }
 
-// fetchContext returns a context for a fetch starting now: the cache's
-// context with a deadline between FetchTimeout and FetchTimeout plus a
-// sixteenth of it (at most a second) from now. It renews the shared one
-// when that would leave less than FetchTimeout. Contexts that fall out of
-// use end at their deadline; the last one ends with Close.
-func (c *Cache) fetchContext() context.Context {
-	now := time.Now() // real time: FetchTimeout bounds a network call, not cache time
+// fetchContext returns a context for a fetch starting at start: the
+// cache's context with a deadline between FetchTimeout and FetchTimeout
+// plus a sixteenth of it (at most a second) from now. It renews the shared
+// one when that would leave less than FetchTimeout. Contexts that fall out
+// of use end at their deadline; the last one ends with Close.
+func (c *Cache) fetchContext(start time.Time) context.Context {
+	now := start
+	if !c.realTime {
+		now = time.Now() // FetchTimeout bounds a network call, in real time
+	}
 	f := c.fctx.Load()
 	if f != nil && now.Before(f.reuse) {
 		return f.ctx
@@ -248,7 +282,7 @@ func (c *Cache) fetchContext() context.Context {
 	nf := &fetchCtx{ctx: ctx, cancel: cancel, reuse: now.Add(slack)}
 	if !c.fctx.CompareAndSwap(f, nf) {
 		cancel()
-		return c.fetchContext()
+		return c.fetchContext(start)
 	}
 	return ctx
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -45,6 +46,7 @@ func (c *Cache) Prefetch(ctx context.Context, secretIDs ...string) error {
 	}
 	var waits []*call
 	var todo []pending
+	now := c.clock.Now()
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(secretIDs))) {
 		s, err := c.slotFor(id, "")
 		if err != nil {
@@ -53,13 +55,13 @@ func (c *Cache) Prefetch(ctx context.Context, secretIDs ...string) error {
 		if s.val.Load() != nil {
 			continue
 		}
-		cl, start := s.join()
+		cl, start := s.join(true)
 		waits = append(waits, cl)
 		if start {
 			todo = append(todo, pending{s, cl})
 		}
 	}
-	c.fetchAll(todo)
+	c.fetchAll(todo, now)
 	var errs []error
 	for _, cl := range waits {
 		select {
@@ -78,13 +80,14 @@ type pending struct {
 	cl *call
 }
 
-// fetchAll performs todo in the background: by batches when the client can,
-// else, and for whatever a batch does not settle, one by one.
-func (c *Cache) fetchAll(todo []pending) {
+// fetchAll performs todo, starting at start, in the background: by batches
+// when the client can, else, and for whatever a batch does not settle, one
+// by one.
+func (c *Cache) fetchAll(todo []pending, start time.Time) {
 	batcher, ok := c.Client.(BatchGetSecretValueAPIClient)
 	if !ok || c.cfg.stage != DefaultVersionStage {
 		for _, p := range todo {
-			c.launch(p.s, p.cl, false)
+			c.launch(p.s, p.cl, false, start)
 		}
 		return
 	}
@@ -97,8 +100,8 @@ func (c *Cache) fetchAll(todo []pending) {
 		}
 		go func() {
 			defer c.wg.Done()
-			for _, p := range c.batch(batcher, chunk) {
-				c.launch(p.s, p.cl, false)
+			for _, p := range c.batch(batcher, chunk, start) {
+				c.launch(p.s, p.cl, false, start)
 			}
 		}()
 	}
@@ -108,12 +111,12 @@ func (c *Cache) fetchAll(todo []pending) {
 // answer holds, values and per-secret errors alike. It returns the fetches
 // the answer did not settle: all of them if the call itself failed (for
 // lack of permission, say).
-func (c *Cache) batch(client BatchGetSecretValueAPIClient, chunk []pending) []pending {
+func (c *Cache) batch(client BatchGetSecretValueAPIClient, chunk []pending, start time.Time) []pending {
 	ids := make([]string, len(chunk))
 	for i, p := range chunk {
 		ids[i] = p.s.id
 	}
-	ctx := c.fetchContext()
+	ctx := c.fetchContext(start)
 	c.stats.loads.Add(1)
 	seq := c.seq.Add(1)
 	out, err := c.batchGetSecretValue(ctx, client, ids)
@@ -125,12 +128,12 @@ func (c *Cache) batch(client BatchGetSecretValueAPIClient, chunk []pending) []pe
 	for _, p := range chunk {
 		if sv, ok := findBatchValue(out.SecretValues, p.s.id); ok {
 			v, err := c.newValue(p.s.id, batchOutput(sv))
-			c.finish(p.s, p.cl, seq, v, err)
+			c.finish(p.s, p.cl, seq, v, err, start)
 			continue
 		}
 		if e, ok := findBatchError(out.Errors, p.s.id); ok {
 			c.stats.loadErrors.Add(1)
-			c.finish(p.s, p.cl, seq, nil, fetchError(p.s.id, p.s.stage, batchError(e)))
+			c.finish(p.s, p.cl, seq, nil, fetchError(p.s.id, p.s.stage, batchError(e)), start)
 			continue
 		}
 		left = append(left, p)

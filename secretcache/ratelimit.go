@@ -65,7 +65,7 @@ func (l *limiter) admit(c *Cache, key any, id, stage string, now time.Time) (*ca
 	if !c.enter() {
 		return nil, ErrClosed
 	}
-	cl := newCall()
+	cl := newCall(true)
 	r.next = cl
 	r.timer = c.clock.AfterFunc(r.last.Add(l.interval).Sub(now), func() { c.fireForced(r, cl, id, stage) })
 	return cl, nil

@@ -16,28 +16,30 @@ import (
 // caller waits for the refresh and gets its value; if the refresh fails, v
 // (stale-if-error), unless the service said the secret is gone.
 func (c *Cache) serveStale(ctx context.Context, s *slot, v *value, now time.Time) (*value, error) {
-	cl, start, ok := s.joinRefresh(now)
+	inline := c.cfg.syncRefresh && ctx.Done() == nil
+	cl, start, ok := s.joinRefresh(now, c.cfg.syncRefresh && !inline)
 	if !ok {
 		c.stats.staleServed.Add(1)
 		return v, nil
 	}
 	if start {
 		c.stats.refreshes.Add(1)
+		c.launch(s, cl, inline, now) // complete on return if inline
 	}
 	if !c.cfg.syncRefresh {
-		if start {
-			c.launch(s, cl, false)
-		}
 		c.stats.staleServed.Add(1)
 		return v, nil
 	}
-	if start {
-		c.launch(s, cl, ctx.Done() == nil)
+	var o outcome
+	if start && inline {
+		o = cl.o
+	} else {
+		var err error
+		if o, err = c.await(ctx, s.id, s.stage, cl); err != nil {
+			return nil, err
+		}
 	}
-	o, err := c.await(ctx, s.id, s.stage, cl)
 	switch {
-	case err != nil:
-		return nil, err
 	case o.err == nil:
 		return o.val, nil
 	case o.transient:
@@ -50,18 +52,16 @@ func (c *Cache) serveStale(ctx context.Context, s *slot, v *value, now time.Time
 // joinRefresh returns the fetch a read of the stale s should wait for or
 // start: the one in flight, or a new one that the caller must launch (start).
 // ok is false when no refresh may start: s was evicted, or a failed fetch's
-// retry delay has not passed.
-func (s *slot) joinRefresh(now time.Time) (cl *call, start, ok bool) {
+// retry delay has not passed. wait says that the caller will block on the
+// call.
+func (s *slot) joinRefresh(now time.Time, wait bool) (cl *call, start, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.flight != nil {
-		return s.flight, false, true
-	}
-	if s.evicted || now.Before(s.retryAt) {
+	if s.flight == nil && (s.evicted || s.retryPending(now)) {
 		return nil, false, false
 	}
-	s.flight = newCall()
-	return s.flight, true, true
+	cl, start = s.joinLocked(wait)
+	return cl, start, true
 }
 
 // Refresh fetches the version of secretID labelled stage (the configured
@@ -90,12 +90,14 @@ func (c *Cache) Refresh(ctx context.Context, secretID, stage string) (Version, e
 	if secretID == "" {
 		return Version{}, errEmptyID()
 	}
-	cl, err := c.force(ctx, secretID, stage)
+	cl, inline, err := c.force(ctx, secretID, stage)
 	if err != nil {
 		return Version{}, err
 	}
-	o, err := c.await(ctx, secretID, stage, cl)
-	if err != nil {
+	var o outcome
+	if inline {
+		o = cl.o // complete: force ran it in this goroutine
+	} else if o, err = c.await(ctx, secretID, stage, cl); err != nil {
 		return Version{}, err
 	}
 	if o.err != nil {
@@ -105,24 +107,27 @@ func (c *Cache) Refresh(ctx context.Context, secretID, stage string) (Version, e
 }
 
 // force starts a forced fetch of (id, stage) now and returns it, or, inside
-// the rate limit, returns the fetch scheduled next.
-func (c *Cache) force(ctx context.Context, id, stage string) (*call, error) {
-	next, err := c.limits.admit(c, c.ix.key(id, stage), id, stage, c.clock.Now())
+// the rate limit, returns the fetch scheduled next. inline reports that the
+// fetch ran in the caller's goroutine and is complete.
+func (c *Cache) force(ctx context.Context, id, stage string) (cl *call, inline bool, err error) {
+	now := c.clock.Now()
+	next, err := c.limits.admit(c, c.ix.key(id, stage), id, stage, now)
 	if err != nil || next != nil {
 		if next != nil {
 			c.stats.delayed.Add(1)
 		}
-		return next, err
+		return next, false, err
 	}
-	c.stats.forced.Add(1)
 	s, err := c.slotFor(id, stage)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	cl := newCall()
+	c.stats.forced.Add(1)
+	inline = ctx.Done() == nil
+	cl = newCall(!inline)
 	s.begin(cl)
-	c.launch(s, cl, ctx.Done() == nil)
-	return cl, nil
+	c.launch(s, cl, inline, now)
+	return cl, inline, nil
 }
 
 // fireForced runs the forced fetch cl that the rate limit scheduled for
@@ -130,7 +135,8 @@ func (c *Cache) force(ctx context.Context, id, stage string) (*call, error) {
 // waits for it.
 func (c *Cache) fireForced(r *limit, cl *call, id, stage string) {
 	defer c.wg.Done()
-	if !c.limits.take(r, cl, c.clock.Now()) {
+	now := c.clock.Now()
+	if !c.limits.take(r, cl, now) {
 		return
 	}
 	s, err := c.slotFor(id, stage)
@@ -140,7 +146,7 @@ func (c *Cache) fireForced(r *limit, cl *call, id, stage string) {
 	}
 	s.begin(cl)
 	c.stats.forced.Add(1)
-	c.fetchInto(s, cl)
+	c.fetchInto(s, cl, now)
 }
 
 // jitter draws a TTL uniformly from [ttl/2, ttl], so that secrets loaded

@@ -27,8 +27,7 @@ import (
 //
 //	field          written by                               read by
 //	val            settle, under mu                         hits, without a lock
-//	freq           hits (up to 3); index.evict (down)       index.evict, under index.mu
-//	queue          index, under index.mu                    index, under index.mu
+//	freq           hits (up to 3); index.evictOne (down)    index.evictOne, under index.mu
 //	everything in the mu block                              under mu
 //
 // A slot is marked evicted, under index.mu, right after it leaves the index
@@ -44,17 +43,21 @@ type slot struct {
 	val  atomic.Pointer[value] // last good value; nil until a fetch succeeds or after a gone verdict
 	freq atomic.Uint32         // reads since the eviction policy last looked, at most 3
 
-	queue queue // guarded by index.mu
+	mu      sync.Mutex
+	seq     uint64   // the fetch whose verdict (val, or goneErr) the slot reflects; 0 before any
+	goneErr error    // the "gone" answer that dropped val, if that is the verdict
+	flight  *call    // the newest fetch in flight, which misses and background refreshes join
+	fail    *failure // failures since the last success; nil while there are none
+	evicted bool     // removed from the index: store nothing, start no background work
+}
 
-	mu       sync.Mutex
-	seq      uint64    // the fetch whose verdict (val, or goneErr) the slot reflects; 0 before any
-	goneErr  error     // the "gone" answer that dropped val, if that is the verdict
-	flight   *call     // the newest fetch in flight, which misses and background refreshes join
-	failSeq  uint64    // the newest transient failure since seq, if any
-	failErr  error     // its error
-	failures int       // consecutive failures (transient or gone) since the last success
-	retryAt  time.Time // no fetch but a forced one before this, after a failure
-	evicted  bool      // removed from the index: start no background work
+// failure records the failures of a slot since its last success. It lives
+// apart from the slot so that a healthy slot does not carry it.
+type failure struct {
+	count   int       // consecutive failures, transient or gone
+	retryAt time.Time // no fetch but a forced one before this
+	seq     uint64    // the newest transient failure newer than slot.seq, if any
+	err     error     // its error
 }
 
 func newSlot(key any, id, stage string) *slot {
@@ -82,96 +85,99 @@ type outcome struct {
 }
 
 // settle applies the answer of the fetch numbered seq, registered as cl, to
-// s and returns what
-// it means to the callers waiting on it:
+// s and completes cl with what it means to the callers waiting on it:
 //
 //   - a value, or a gone verdict, newer than s.seq becomes the slot's state;
-//     a value expires after ttl (jittered) and a gone verdict is remembered
-//     until the retry delay passes;
+//     a value expires after the TTL (jittered) counted from start, when the
+//     fetch started, and a gone verdict is remembered until the retry delay
+//     passes;
 //   - a transient failure newer than everything the slot reflects is counted
 //     and delays the next fetch; the last good value stays, served as stale;
 //   - an older answer changes nothing.
 //
 // Waiters get the slot's state if it is at least as new as their fetch (a
 // newer answer is as good as theirs), else their fetch's transient error.
+// An evicted slot applies nothing: the outcome is the fetch's own answer.
+// cl is completed under mu, in the same critical section that unregisters
+// it, so that no caller joins it after it completed (see join).
 //
-// recovered is the number of failures a success ends; failures and delay,
-// for a failure that was applied, its count and the wait before the next
-// fetch. Both are for logging. An evicted slot applies nothing: the outcome
-// is the fetch's own answer.
-func (s *slot) settle(c *Cache, seq uint64, v *value, err error, now time.Time, cl *call) (o outcome, recovered, failures int, delay time.Duration) {
+// It returns, for logging, the failures a success ends, or for a failure
+// that was applied its count and the wait before the next fetch.
+func (s *slot) settle(c *Cache, seq uint64, v *value, err error, start time.Time, cl *call) (recovered, failures int, delay time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.land(cl)
 	if s.evicted {
 		// s left the index, maybe replaced already by a slot that fetched
 		// something newer: storing here could hand a reader still holding
-		// s an answer older than one it read from the replacement. The
-		// waiters get the answer itself.
-		return outcome{val: v, err: err, transient: err != nil && !isGone(err)}, 0, 0, 0
+		// s an answer older than one it read from the replacement.
+		cl.complete(outcome{val: v, err: err, transient: err != nil && !isGone(err)})
+		return 0, 0, 0
 	}
 	failed := false // err is a failure that was applied
 	switch {
 	case seq <= s.seq:
 		// An older answer: the slot already reflects a newer one.
 	case err == nil:
-		recovered = s.failures
+		if s.fail != nil {
+			recovered, s.fail = s.fail.count, nil
+		}
 		s.seq, s.goneErr = seq, nil
-		s.failures, s.failSeq, s.failErr, s.retryAt = 0, 0, nil, time.Time{}
-		v.freshUntil = addSat(nanos(now), jitter(c.cfg.ttl)) // v is this fetch's own, not yet shared
+		v.freshUntil = addSat(nanos(start), jitter(c.cfg.ttl)) // v is this fetch's own, not yet shared
 		s.val.Store(v)
 	case isGone(err):
 		failed = true
 		s.seq, s.goneErr = seq, err
-		s.failSeq, s.failErr = 0, nil
-		s.failures++
-		delay = backoff(c.cfg.retryBase, c.cfg.retryMax, s.failures)
-		s.retryAt = now.Add(delay)
+		f := s.failed(c)
+		f.seq, f.err = 0, nil
 		s.val.Store(nil)
-	case seq > s.failSeq:
+	case s.fail == nil || seq > s.fail.seq:
 		failed = true
-		s.failSeq, s.failErr = seq, err
-		s.failures++
-		delay = backoff(c.cfg.retryBase, c.cfg.retryMax, s.failures)
-		s.retryAt = now.Add(delay)
+		f := s.failed(c)
+		f.seq, f.err = seq, err
 		if old := s.val.Load(); old != nil && old.freshUntil != 0 {
 			s.val.Store(old.withFreshUntil(0))
 		}
 	}
 	if failed {
-		failures = s.failures
+		failures, delay = s.fail.count, s.fail.retryAt.Sub(c.clock.Now())
 	}
 	if s.seq >= seq {
-		return outcome{val: s.val.Load(), err: s.goneErr}, recovered, failures, delay
+		cl.complete(outcome{val: s.val.Load(), err: s.goneErr})
+	} else {
+		cl.complete(outcome{err: err, transient: true})
 	}
-	return outcome{err: err, transient: true}, recovered, failures, delay
+	return recovered, failures, delay
+}
+
+// failed counts one more failure and sets the delay before the next fetch.
+// The caller holds mu.
+func (s *slot) failed(c *Cache) *failure {
+	if s.fail == nil {
+		s.fail = &failure{}
+	}
+	s.fail.count++
+	s.fail.retryAt = c.clock.Now().Add(backoff(c.cfg.retryBase, c.cfg.retryMax, s.fail.count))
+	return s.fail
 }
 
 // remembered returns the failure that left s without a value while its
 // retry delay has not passed, so that a missing secret does not cost a call
-// per read.
+// per read. The caller holds mu.
 func (s *slot) remembered(now time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rememberedLocked(now)
-}
-
-func (s *slot) rememberedLocked(now time.Time) error {
-	if s.val.Load() != nil || !now.Before(s.retryAt) {
+	if s.val.Load() != nil || s.fail == nil || !now.Before(s.fail.retryAt) {
 		return nil
 	}
-	if s.failErr != nil {
-		return s.failErr
+	if s.fail.err != nil {
+		return s.fail.err
 	}
 	return s.goneErr
 }
 
-// due reports whether a background refresh of s may start now: it is not
-// evicted, no fetch is in flight, and no retry delay is pending.
-func (s *slot) due(now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return !s.evicted && s.flight == nil && !now.Before(s.retryAt)
+// retryPending reports whether a failed fetch's retry delay has not passed.
+// The caller holds mu.
+func (s *slot) retryPending(now time.Time) bool {
+	return s.fail != nil && now.Before(s.fail.retryAt)
 }
 
 // evict marks s as removed from the index.

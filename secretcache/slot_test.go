@@ -40,7 +40,7 @@ func TestSettleAppliesOnlyNewerAnswers(t *testing.T) {
 			c, _, clk := newTestCache(t, nil)
 			s := newSlot("db", "db", "AWSCURRENT")
 			for _, a := range tt.answers {
-				s.settle(c, a.seq, a.v, a.err, clk.Now(), nil)
+				s.settle(c, a.seq, a.v, a.err, clk.Now(), newCall(false))
 			}
 			v := s.val.Load()
 			switch {
@@ -49,7 +49,10 @@ func TestSettleAppliesOnlyNewerAnswers(t *testing.T) {
 			case tt.wantVersion != "" && (v == nil || v.meta.VersionID != tt.wantVersion):
 				t.Errorf("got %+v, want version %q", v, tt.wantVersion)
 			}
-			if err := s.remembered(clk.Now()); !errors.Is(err, tt.wantErr) {
+			s.mu.Lock()
+			err := s.remembered(clk.Now())
+			s.mu.Unlock()
+			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("remembered: got %v, want %v", err, tt.wantErr)
 			}
 		})
