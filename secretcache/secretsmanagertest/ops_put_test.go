@@ -127,6 +127,61 @@ func TestPutFirstValueBecomesCurrent(t *testing.T) {
 	}
 }
 
+// TestNewValueClearsFinishedRotation writes a new value over a version
+// that carries AWSCURRENT and AWSPENDING, as a rotation by AWS's templates
+// leaves it. AWS answers (recorded in LocalStack's AWS-validated snapshot
+// test_update_secret_version_stages_current_pending) that the old version
+// keeps only AWSPREVIOUS: AWSPENDING does not linger on a version that is
+// no longer current, where it would block the next rotation.
+func TestNewValueClearsFinishedRotation(t *testing.T) {
+	t.Parallel()
+	writes := map[string]func(c *secretsmanager.Client) (string, error){
+		"PutSecretValue": func(c *secretsmanager.Client) (string, error) {
+			out, err := c.PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{SecretId: aws.String("s"), SecretString: aws.String("three")})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.VersionId), nil
+		},
+		"UpdateSecret": func(c *secretsmanager.Client) (string, error) {
+			out, err := c.UpdateSecret(context.Background(), &secretsmanager.UpdateSecretInput{SecretId: aws.String("s"), SecretString: aws.String("three")})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.VersionId), nil
+		},
+	}
+	for name, write := range writes {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := newServer(t)
+			mustCreate(t, srv, "s", "one")
+			ctx := context.Background()
+			v0 := currentVersion(t, c, "s")
+			put, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+				SecretId: aws.String("s"), SecretString: aws.String("two"), VersionStages: []string{"AWSPENDING"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v1 := aws.ToString(put.VersionId)
+			if _, err := c.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+				SecretId: aws.String("s"), VersionStage: aws.String("AWSCURRENT"), MoveToVersionId: &v1, RemoveFromVersionId: &v0,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			v2, err := write(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := describeStages(t, c, "s")
+			if !slices.Equal(got[v1], []string{"AWSPREVIOUS"}) || !slices.Equal(got[v2], []string{"AWSCURRENT"}) {
+				t.Errorf("after %s: got %v, want [AWSPREVIOUS] on %s and [AWSCURRENT] on %s", name, got, v1, v2)
+			}
+		})
+	}
+}
+
 func TestPutSecretValueErrors(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
