@@ -101,7 +101,7 @@ func (s *Server) putSecretValue(ctx context.Context, in *putSecretValueInput) (*
 		return nil, err
 	}
 	if val.isEmpty() {
-		return nil, errInvalidParameter("You must provide either SecretString or SecretBinary.")
+		return nil, errInvalidRequest("You must provide either SecretString or SecretBinary.")
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()

@@ -192,7 +192,9 @@ func TestPutSecretValueErrors(t *testing.T) {
 		wantErr any
 	}{
 		{"missing secret", &secretsmanager.PutSecretValueInput{SecretId: aws.String("nope"), SecretString: aws.String("x")}, new(*types.ResourceNotFoundException)},
-		{"no value", &secretsmanager.PutSecretValueInput{SecretId: aws.String("s")}, new(*types.InvalidParameterException)},
+		// AWS answers InvalidRequestException here (moto and real
+		// deployments' logs agree), not InvalidParameterException.
+		{"no value", &secretsmanager.PutSecretValueInput{SecretId: aws.String("s")}, new(*types.InvalidRequestException)},
 		{"both values", &secretsmanager.PutSecretValueInput{SecretId: aws.String("s"), SecretString: aws.String("x"), SecretBinary: []byte("y")}, new(*types.InvalidParameterException)},
 	}
 	for _, tt := range tests {
