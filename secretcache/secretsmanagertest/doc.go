@@ -87,7 +87,8 @@
 // That rotation will be reattempted." CancelRotateSecret turns rotation off
 // and stops a running rotation; as AWS documents, it leaves the labels as
 // they are, so the caller removes AWSPENDING with UpdateSecretVersionStage
-// before rotating again. RotateImmediately=false runs testSecret alone, on
+// before rotating again; on a secret never configured for rotation it is
+// an InvalidRequestException. RotateImmediately=false runs testSecret alone, on
 // a version holding a copy of AWSCURRENT that is removed afterwards.
 // WaitRotation waits for a rotation's outcome. DescribeSecret shows
 // RotationEnabled, RotationLambdaARN, RotationRules, NextRotationDate and
