@@ -17,7 +17,7 @@ type batchGetSecretValueInput struct {
 
 func (in *batchGetSecretValueInput) check() error {
 	var c checks
-	c.count("secretIdList", len(in.SecretIDList), in.SecretIDList != nil, 1, maxBatch)
+	c.countStrings("secretIdList", in.SecretIDList, 1, maxBatch)
 	for i := range in.SecretIDList {
 		c.length(member("secretIdList", i, ""), &in.SecretIDList[i], 1, 2048)
 	}

@@ -127,7 +127,7 @@ func TestBatchGetSecretValueTooManyIDs(t *testing.T) {
 		ids[i] = fmt.Sprint("s", i)
 	}
 	_, err := c.BatchGetSecretValue(context.Background(), &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
-	want := "1 validation error detected: Value at 'secretIdList' failed to satisfy constraint: Member must have length less than or equal to 20"
+	want := "1 validation error detected: Value '[" + strings.Join(ids, ", ") + "]' at 'secretIdList' failed to satisfy constraint: Member must have length less than or equal to 20"
 	if errorCode(err) != "ValidationException" || !strings.Contains(err.Error(), want) {
 		t.Errorf("got %v, want ValidationException %q", err, want)
 	}
@@ -155,5 +155,34 @@ func TestBatchGetSecretValueInvalid(t *testing.T) {
 				t.Fatalf("got %v, want %T", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestTooManyFilters sends eleven filters. AWS refuses them with
+// InvalidParameterException "The filter list has too many filters. You can
+// include up to 10 filters." (the answer a BatchGetSecretValue caller
+// reported), not with a ValidationException.
+func TestTooManyFilters(t *testing.T) {
+	t.Parallel()
+	_, c := newServer(t)
+	var filters []types.Filter
+	for range 11 {
+		filters = append(filters, types.Filter{Key: types.FilterNameStringTypeName, Values: []string{"x"}})
+	}
+	calls := map[string]func() error{
+		"BatchGetSecretValue": func() error {
+			_, err := c.BatchGetSecretValue(context.Background(), &secretsmanager.BatchGetSecretValueInput{Filters: filters})
+			return err
+		},
+		"ListSecrets": func() error {
+			_, err := c.ListSecrets(context.Background(), &secretsmanager.ListSecretsInput{Filters: filters})
+			return err
+		},
+	}
+	for op, call := range calls {
+		var invalid *types.InvalidParameterException
+		if err := call(); !errors.As(err, &invalid) || invalid.ErrorMessage() != "The filter list has too many filters. You can include up to 10 filters." {
+			t.Errorf("%s: got %v, want *types.InvalidParameterException about too many filters", op, err)
+		}
 	}
 }

@@ -65,7 +65,7 @@ func (in *putSecretValueInput) check() error {
 
 // checkStages records the model's constraints on a VersionStages list.
 func checkStages(c *checks, stages []string) {
-	c.count("versionStages", len(stages), stages != nil, 1, 20)
+	c.countStrings("versionStages", stages, 1, 20)
 	for i := range stages {
 		c.length(member("versionStages", i, ""), &stages[i], 1, 256)
 	}
