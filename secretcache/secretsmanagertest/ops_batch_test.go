@@ -133,6 +133,8 @@ func TestBatchGetSecretValueTooManyIDs(t *testing.T) {
 	}
 }
 
+const msgEitherListOrFilters = "Either 'SecretIdList' or 'Filters' must be provided, but not both."
+
 func TestBatchGetSecretValueInvalid(t *testing.T) {
 	t.Parallel()
 	_, c := newServer(t)
@@ -141,11 +143,13 @@ func TestBatchGetSecretValueInvalid(t *testing.T) {
 		name    string
 		in      *secretsmanager.BatchGetSecretValueInput
 		wantErr any
+		wantMsg string // moto's wording, which other emulators share
 	}{
-		{"neither", &secretsmanager.BatchGetSecretValueInput{}, new(*types.InvalidParameterException)},
-		{"both", &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a"}, Filters: nameFilter}, new(*types.InvalidParameterException)},
-		{"MaxResults with IDs", &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a"}, MaxResults: aws.Int32(5)}, new(*types.InvalidParameterException)},
-		{"bad token", &secretsmanager.BatchGetSecretValueInput{Filters: nameFilter, NextToken: aws.String("!!")}, new(*types.InvalidNextTokenException)},
+		{"neither", &secretsmanager.BatchGetSecretValueInput{}, new(*types.InvalidParameterException), msgEitherListOrFilters},
+		{"both", &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a"}, Filters: nameFilter}, new(*types.InvalidParameterException), msgEitherListOrFilters},
+		{"MaxResults with IDs", &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a"}, MaxResults: aws.Int32(5)}, new(*types.InvalidParameterException),
+			"'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided."},
+		{"bad token", &secretsmanager.BatchGetSecretValueInput{Filters: nameFilter, NextToken: aws.String("!!")}, new(*types.InvalidNextTokenException), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +157,9 @@ func TestBatchGetSecretValueInvalid(t *testing.T) {
 			_, err := c.BatchGetSecretValue(context.Background(), tt.in)
 			if !errors.As(err, tt.wantErr) {
 				t.Fatalf("got %v, want %T", err, tt.wantErr)
+			}
+			if !strings.HasSuffix(err.Error(), tt.wantMsg) {
+				t.Errorf("got %v, want the message %q", err, tt.wantMsg)
 			}
 		})
 	}
