@@ -203,8 +203,9 @@ func TestCloseDuringTraffic(t *testing.T) {
 	t.Parallel()
 	srv := secretsmanagertest.NewServer()
 	c := srv.Client()
-	var stopped atomic.Int64
+	var entered, stopped atomic.Int64
 	blocking := func(ctx context.Context, req secretsmanagertest.RotationRequest) error {
+		entered.Add(1)
 		<-ctx.Done()
 		stopped.Add(1)
 		return ctx.Err()
@@ -232,6 +233,9 @@ func TestCloseDuringTraffic(t *testing.T) {
 			}
 		}()
 	}
+	// RotateSecret answers before the first step runs: Close waits for
+	// the functions it interrupts, so they must have started.
+	waitFor(t, "the three rotation functions to start", func() bool { return entered.Load() == 3 })
 	done := make(chan struct{})
 	go func() {
 		srv.Close()
