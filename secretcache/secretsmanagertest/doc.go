@@ -87,8 +87,12 @@
 // That rotation will be reattempted." CancelRotateSecret turns rotation off
 // and stops a running rotation; as AWS documents, it leaves the labels as
 // they are, so the caller removes AWSPENDING with UpdateSecretVersionStage
-// before rotating again. RotateImmediately=false runs testSecret alone, on
-// a version holding a copy of AWSCURRENT that is removed afterwards.
+// before rotating again (on a secret never configured for rotation it is an
+// InvalidRequestException, as in moto and LocalStack). A PutSecretValue or
+// UpdateSecret that moves AWSCURRENT off a version also carrying AWSPENDING
+// removes AWSPENDING from it, as AWS does. RotateImmediately=false runs
+// testSecret alone, on a version holding a copy of AWSCURRENT that is
+// removed afterwards.
 // WaitRotation waits for a rotation's outcome. DescribeSecret shows
 // RotationEnabled, RotationLambdaARN, RotationRules, NextRotationDate and
 // LastRotatedDate as AWS does, and none of them for a secret never

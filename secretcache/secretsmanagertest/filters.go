@@ -20,13 +20,16 @@ const filterValueSource = `^\!?[a-zA-Z0-9 :_@\/\+\=\.\-\!]*$`
 
 var filterValuePattern = regexp.MustCompile(filterValueSource)
 
-// checkFilters records the model's constraints on Filters.
+// maxFilters is the most filters a request may carry.
+const maxFilters = 10
+
+// checkFilters records the model's constraints on Filters. Their number is
+// checked by validateFilters, as the service does.
 func checkFilters(c *checks, filters []filter) {
-	c.count("filters", len(filters), filters != nil, 0, 10)
 	for i, f := range filters {
 		c.oneOf(member("filters", i, "key"), f.Key, filterKeys...)
 		values := member("filters", i, "values")
-		c.count(values, len(f.Values), f.Values != nil, 1, 10)
+		c.countStrings(values, f.Values, 1, 10)
 		for j := range f.Values {
 			path := values + "." + strconv.Itoa(j+1) + ".member"
 			c.length(path, &f.Values[j], 0, 512)
@@ -35,9 +38,14 @@ func checkFilters(c *checks, filters []filter) {
 	}
 }
 
-// validateFilters refuses a filter without a key or without values, which
-// the model lets through.
+// validateFilters refuses more than maxFilters filters, with the
+// InvalidParameterException AWS answers rather than a ValidationException,
+// and a filter without a key or without values, which the model lets
+// through.
 func validateFilters(filters []filter) error {
+	if len(filters) > maxFilters {
+		return errInvalidParameter("The filter list has too many filters. You can include up to %d filters.", maxFilters)
+	}
 	for _, f := range filters {
 		if f.Key == nil {
 			return errInvalidParameter("Invalid filter key")

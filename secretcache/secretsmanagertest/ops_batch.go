@@ -17,7 +17,7 @@ type batchGetSecretValueInput struct {
 
 func (in *batchGetSecretValueInput) check() error {
 	var c checks
-	c.count("secretIdList", len(in.SecretIDList), in.SecretIDList != nil, 1, maxBatch)
+	c.countStrings("secretIdList", in.SecretIDList, 1, maxBatch)
 	for i := range in.SecretIDList {
 		c.length(member("secretIdList", i, ""), &in.SecretIDList[i], 1, 2048)
 	}
@@ -27,13 +27,14 @@ func (in *batchGetSecretValueInput) check() error {
 	if err := c.err(); err != nil {
 		return err
 	}
+	// moto's wording, which the other emulators share.
 	switch {
-	case len(in.SecretIDList) > 0 && len(in.Filters) > 0:
-		return errInvalidParameter("You can't specify both SecretIdList and Filters in the same request.")
-	case len(in.SecretIDList) == 0 && len(in.Filters) == 0:
-		return errInvalidParameter("You must specify either SecretIdList or Filters.")
-	case len(in.SecretIDList) > 0 && (in.MaxResults != nil || in.NextToken != nil):
-		return errInvalidParameter("MaxResults and NextToken can only be used with Filters.")
+	case (len(in.SecretIDList) > 0) == (len(in.Filters) > 0):
+		return errInvalidParameter("Either 'SecretIdList' or 'Filters' must be provided, but not both.")
+	case in.MaxResults != nil && len(in.Filters) == 0:
+		return errInvalidParameter("'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.")
+	case in.NextToken != nil && len(in.Filters) == 0:
+		return errInvalidParameter("'Filters' not specified. 'Filters' must also be specified when 'NextToken' is provided.")
 	}
 	return validateFilters(in.Filters)
 }

@@ -127,11 +127,13 @@ func TestBatchGetSecretValueTooManyIDs(t *testing.T) {
 		ids[i] = fmt.Sprint("s", i)
 	}
 	_, err := c.BatchGetSecretValue(context.Background(), &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
-	want := "1 validation error detected: Value at 'secretIdList' failed to satisfy constraint: Member must have length less than or equal to 20"
+	want := "1 validation error detected: Value '[" + strings.Join(ids, ", ") + "]' at 'secretIdList' failed to satisfy constraint: Member must have length less than or equal to 20"
 	if errorCode(err) != "ValidationException" || !strings.Contains(err.Error(), want) {
 		t.Errorf("got %v, want ValidationException %q", err, want)
 	}
 }
+
+const msgEitherListOrFilters = "Either 'SecretIdList' or 'Filters' must be provided, but not both."
 
 func TestBatchGetSecretValueInvalid(t *testing.T) {
 	t.Parallel()
@@ -141,11 +143,13 @@ func TestBatchGetSecretValueInvalid(t *testing.T) {
 		name    string
 		in      *secretsmanager.BatchGetSecretValueInput
 		wantErr any
+		wantMsg string // moto's wording, which other emulators share
 	}{
-		{"neither", &secretsmanager.BatchGetSecretValueInput{}, new(*types.InvalidParameterException)},
-		{"both", &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a"}, Filters: nameFilter}, new(*types.InvalidParameterException)},
-		{"MaxResults with IDs", &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a"}, MaxResults: aws.Int32(5)}, new(*types.InvalidParameterException)},
-		{"bad token", &secretsmanager.BatchGetSecretValueInput{Filters: nameFilter, NextToken: aws.String("!!")}, new(*types.InvalidNextTokenException)},
+		{"neither", &secretsmanager.BatchGetSecretValueInput{}, new(*types.InvalidParameterException), msgEitherListOrFilters},
+		{"both", &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a"}, Filters: nameFilter}, new(*types.InvalidParameterException), msgEitherListOrFilters},
+		{"MaxResults with IDs", &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a"}, MaxResults: aws.Int32(5)}, new(*types.InvalidParameterException),
+			"'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided."},
+		{"bad token", &secretsmanager.BatchGetSecretValueInput{Filters: nameFilter, NextToken: aws.String("!!")}, new(*types.InvalidNextTokenException), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,6 +158,38 @@ func TestBatchGetSecretValueInvalid(t *testing.T) {
 			if !errors.As(err, tt.wantErr) {
 				t.Fatalf("got %v, want %T", err, tt.wantErr)
 			}
+			if !strings.HasSuffix(err.Error(), tt.wantMsg) {
+				t.Errorf("got %v, want the message %q", err, tt.wantMsg)
+			}
 		})
+	}
+}
+
+// TestTooManyFilters sends eleven filters. AWS refuses them with
+// InvalidParameterException "The filter list has too many filters. You can
+// include up to 10 filters." (the answer a BatchGetSecretValue caller
+// reported), not with a ValidationException.
+func TestTooManyFilters(t *testing.T) {
+	t.Parallel()
+	_, c := newServer(t)
+	var filters []types.Filter
+	for range 11 {
+		filters = append(filters, types.Filter{Key: types.FilterNameStringTypeName, Values: []string{"x"}})
+	}
+	calls := map[string]func() error{
+		"BatchGetSecretValue": func() error {
+			_, err := c.BatchGetSecretValue(context.Background(), &secretsmanager.BatchGetSecretValueInput{Filters: filters})
+			return err
+		},
+		"ListSecrets": func() error {
+			_, err := c.ListSecrets(context.Background(), &secretsmanager.ListSecretsInput{Filters: filters})
+			return err
+		},
+	}
+	for op, call := range calls {
+		var invalid *types.InvalidParameterException
+		if err := call(); !errors.As(err, &invalid) || invalid.ErrorMessage() != "The filter list has too many filters. You can include up to 10 filters." {
+			t.Errorf("%s: got %v, want *types.InvalidParameterException about too many filters", op, err)
+		}
 	}
 }

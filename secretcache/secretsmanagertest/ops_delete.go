@@ -40,14 +40,16 @@ func (s *Server) deleteSecret(ctx context.Context, in *deleteSecretInput) (*dele
 	if err := c.err(); err != nil {
 		return nil, err
 	}
+	// The window is checked before it is found to conflict with a forced
+	// deletion, as moto does.
 	days := defaultRecoveryDays
 	if in.RecoveryWindowInDays != nil {
-		if in.ForceDeleteWithoutRecovery {
-			return nil, errInvalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
-		}
 		days = *in.RecoveryWindowInDays
 		if days < minRecoveryDays || days > maxRecoveryDays {
 			return nil, errInvalidParameter("The RecoveryWindowInDays value must be between %d and %d days (inclusive).", minRecoveryDays, maxRecoveryDays)
+		}
+		if in.ForceDeleteWithoutRecovery {
+			return nil, errInvalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
 		}
 	}
 	s.store.mu.Lock()
@@ -68,7 +70,7 @@ func (s *Server) deleteSecret(ctx context.Context, in *deleteSecretInput) (*dele
 		for i, r := range sec.replicas {
 			regions[i] = r.region
 		}
-		return nil, errInvalidParameter("You can't delete secret %s that still has replica regions [%s].", sec.arn, strings.Join(regions, ", "))
+		return nil, errInvalidParameter("You can't delete secret %s that still has replica regions [%s]", sec.arn, strings.Join(regions, ", "))
 	}
 	t := s.store.changeDate()
 	out := &deleteSecretOutput{ARN: sec.arn, Name: sec.name, DeletionDate: epoch(t)}

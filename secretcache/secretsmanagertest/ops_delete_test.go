@@ -77,6 +77,24 @@ func TestDeleteAndRestore(t *testing.T) {
 	})
 }
 
+// TestDeleteSecretWindowCheckedFirst forces the deletion of a secret with a
+// recovery window out of range: the window is refused first, as moto
+// answers (test_delete_secret_force_no_such_secret_with_invalid_recovery_window),
+// even for a secret that does not exist.
+func TestDeleteSecretWindowCheckedFirst(t *testing.T) {
+	t.Parallel()
+	_, c := newServer(t)
+	for _, days := range []int64{0, 6, 31} {
+		_, err := c.DeleteSecret(context.Background(), &secretsmanager.DeleteSecretInput{
+			SecretId: aws.String("nope"), RecoveryWindowInDays: aws.Int64(days), ForceDeleteWithoutRecovery: aws.Bool(true),
+		})
+		var invalid *types.InvalidParameterException
+		if !errors.As(err, &invalid) || invalid.ErrorMessage() != "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive)." {
+			t.Errorf("%d days: got %v, want the recovery window's InvalidParameterException", days, err)
+		}
+	}
+}
+
 func TestDeleteSecretParameters(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

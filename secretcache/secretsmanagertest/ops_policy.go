@@ -94,14 +94,21 @@ type policyOutput struct {
 	ResourcePolicy *string `json:"ResourcePolicy,omitempty"`
 }
 
-// putResourcePolicy attaches a policy after checking its syntax, refusing
-// one that grants public access when BlockPublicPolicy is set.
+// putResourcePolicy attaches a policy to the secret, once found, after
+// checking the policy's syntax, refusing one that grants public access when
+// BlockPublicPolicy is set.
 func (s *Server) putResourcePolicy(ctx context.Context, in *putResourcePolicyInput) (*policyOutput, error) {
 	var c checks
 	c.secretID(in.SecretID)
 	c.required("resourcePolicy", in.ResourcePolicy != nil)
 	c.length("resourcePolicy", in.ResourcePolicy, 1, maxPolicyLength)
 	if err := c.err(); err != nil {
+		return nil, err
+	}
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+	if err != nil {
 		return nil, err
 	}
 	stmts, err := parsePolicy(*in.ResourcePolicy)
@@ -114,12 +121,6 @@ func (s *Server) putResourcePolicy(ctx context.Context, in *putResourcePolicyInp
 				return nil, &types.PublicPolicyException{Message: aws.String("You can't attach a resource policy that grants public access to the secret while BlockPublicPolicy is set.")}
 			}
 		}
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
-	if err != nil {
-		return nil, err
 	}
 	sec.policy = aws.String(*in.ResourcePolicy)
 	sec.changed = s.store.changeDate()

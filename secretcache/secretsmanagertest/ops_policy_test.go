@@ -54,6 +54,16 @@ func TestResourcePolicy(t *testing.T) {
 			}
 		}
 	})
+	// The secret is found before the policy is read, as moto and
+	// LocalStack (test_policies_for_unknown_secrets) answer: a missing
+	// secret is ResourceNotFoundException whatever the policy says.
+	t.Run("secret first", func(t *testing.T) {
+		_, err := c.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: aws.String("nope"), ResourcePolicy: aws.String("p")})
+		var nf *types.ResourceNotFoundException
+		if !errors.As(err, &nf) {
+			t.Errorf("missing secret, malformed policy: got %v, want *types.ResourceNotFoundException", err)
+		}
+	})
 	t.Run("BlockPublicPolicy", func(t *testing.T) {
 		_, err := c.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: aws.String("s"), ResourcePolicy: aws.String(publicPolicy), BlockPublicPolicy: aws.Bool(true)})
 		var public *types.PublicPolicyException

@@ -65,7 +65,7 @@ func (in *putSecretValueInput) check() error {
 
 // checkStages records the model's constraints on a VersionStages list.
 func checkStages(c *checks, stages []string) {
-	c.count("versionStages", len(stages), stages != nil, 1, 20)
+	c.countStrings("versionStages", stages, 1, 20)
 	for i := range stages {
 		c.length(member("versionStages", i, ""), &stages[i], 1, 256)
 	}
@@ -101,7 +101,7 @@ func (s *Server) putSecretValue(ctx context.Context, in *putSecretValueInput) (*
 		return nil, err
 	}
 	if val.isEmpty() {
-		return nil, errInvalidParameter("You must provide either SecretString or SecretBinary.")
+		return nil, errInvalidRequest("You must provide either SecretString or SecretBinary.")
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
@@ -119,6 +119,7 @@ func (s *Server) putSecretValue(ctx context.Context, in *putSecretValueInput) (*
 		if !v.val.equal(val) {
 			return nil, errResourceExists(msgTokenInUse, id, sec.arn)
 		}
+		return &secretOutput{ARN: sec.arn, Name: sec.name, VersionID: id, VersionStages: sec.stagesOf(id)}, nil
 	default:
 		stages := in.VersionStages
 		if len(stages) > 0 && !sec.hasValue() && !slices.Contains(stages, StageCurrent) {
@@ -127,7 +128,29 @@ func (s *Server) putSecretValue(ctx context.Context, in *putSecretValueInput) (*
 		sec.addVersion(&version{id: id, val: val, created: now()}, stages)
 		sec.changed = s.store.changeDate()
 	}
-	return &secretOutput{ARN: sec.arn, Name: sec.name, VersionID: id, VersionStages: sec.stagesOf(id)}, nil
+	return &secretOutput{ARN: sec.arn, Name: sec.name, VersionID: id, VersionStages: reportedStages(in.VersionStages, sec.stagesOf(id))}, nil
+}
+
+// reportedStages lists the stages of a version a put just made as the
+// answer gives them (moto's order, AWS's being unrecorded): those asked
+// for, in the request's order (AWSCURRENT when none were), then the ones
+// the service added, such as the AWSCURRENT of a secret's first value.
+func reportedStages(asked, have []string) []string {
+	if len(asked) == 0 {
+		asked = []string{StageCurrent}
+	}
+	out := make([]string, 0, len(have))
+	for _, st := range asked {
+		if slices.Contains(have, st) && !slices.Contains(out, st) {
+			out = append(out, st)
+		}
+	}
+	for _, st := range have {
+		if !slices.Contains(out, st) {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // tokenOrNew returns the caller's token, or a fresh one for the Go-side

@@ -113,8 +113,11 @@ func TestPutFirstValueBecomesCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := first.VersionStages; !slices.Equal(got, []string{"AWSCURRENT", "AWSPENDING"}) {
-		t.Errorf("first value: got %v, want [AWSCURRENT AWSPENDING]", got)
+	// The answer lists the stages as asked, then the AWSCURRENT the
+	// service added, as moto answers
+	// (test_put_secret_value_versions_adds_awscurrent_label_in_first_version).
+	if got := first.VersionStages; !slices.Equal(got, []string{"AWSPENDING", "AWSCURRENT"}) {
+		t.Errorf("first value: got %v, want [AWSPENDING AWSCURRENT]", got)
 	}
 	second, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
 		SecretId: aws.String("empty"), SecretString: aws.String("two"), VersionStages: []string{"blue"},
@@ -124,6 +127,70 @@ func TestPutFirstValueBecomesCurrent(t *testing.T) {
 	}
 	if got := second.VersionStages; !slices.Equal(got, []string{"blue"}) {
 		t.Errorf("second value: got %v, want [blue]", got)
+	}
+	third, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId: aws.String("empty"), SecretString: aws.String("three"), VersionStages: []string{"SAMPLESTAGE1", "SAMPLESTAGE0", "SAMPLESTAGE1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := third.VersionStages; !slices.Equal(got, []string{"SAMPLESTAGE1", "SAMPLESTAGE0"}) {
+		t.Errorf("stages in the request's order: got %v, want [SAMPLESTAGE1 SAMPLESTAGE0]", got)
+	}
+}
+
+// TestNewValueClearsFinishedRotation writes a new value over a version
+// that carries AWSCURRENT and AWSPENDING, as a rotation by AWS's templates
+// leaves it. AWS answers (recorded in LocalStack's AWS-validated snapshot
+// test_update_secret_version_stages_current_pending) that the old version
+// keeps only AWSPREVIOUS: AWSPENDING does not linger on a version that is
+// no longer current, where it would block the next rotation.
+func TestNewValueClearsFinishedRotation(t *testing.T) {
+	t.Parallel()
+	writes := map[string]func(c *secretsmanager.Client) (string, error){
+		"PutSecretValue": func(c *secretsmanager.Client) (string, error) {
+			out, err := c.PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{SecretId: aws.String("s"), SecretString: aws.String("three")})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.VersionId), nil
+		},
+		"UpdateSecret": func(c *secretsmanager.Client) (string, error) {
+			out, err := c.UpdateSecret(context.Background(), &secretsmanager.UpdateSecretInput{SecretId: aws.String("s"), SecretString: aws.String("three")})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.VersionId), nil
+		},
+	}
+	for name, write := range writes {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := newServer(t)
+			mustCreate(t, srv, "s", "one")
+			ctx := context.Background()
+			v0 := currentVersion(t, c, "s")
+			put, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+				SecretId: aws.String("s"), SecretString: aws.String("two"), VersionStages: []string{"AWSPENDING"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v1 := aws.ToString(put.VersionId)
+			if _, err := c.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+				SecretId: aws.String("s"), VersionStage: aws.String("AWSCURRENT"), MoveToVersionId: &v1, RemoveFromVersionId: &v0,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			v2, err := write(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := describeStages(t, c, "s")
+			if !slices.Equal(got[v1], []string{"AWSPREVIOUS"}) || !slices.Equal(got[v2], []string{"AWSCURRENT"}) {
+				t.Errorf("after %s: got %v, want [AWSPREVIOUS] on %s and [AWSCURRENT] on %s", name, got, v1, v2)
+			}
+		})
 	}
 }
 
@@ -137,7 +204,9 @@ func TestPutSecretValueErrors(t *testing.T) {
 		wantErr any
 	}{
 		{"missing secret", &secretsmanager.PutSecretValueInput{SecretId: aws.String("nope"), SecretString: aws.String("x")}, new(*types.ResourceNotFoundException)},
-		{"no value", &secretsmanager.PutSecretValueInput{SecretId: aws.String("s")}, new(*types.InvalidParameterException)},
+		// AWS answers InvalidRequestException here (moto and real
+		// deployments' logs agree), not InvalidParameterException.
+		{"no value", &secretsmanager.PutSecretValueInput{SecretId: aws.String("s")}, new(*types.InvalidRequestException)},
 		{"both values", &secretsmanager.PutSecretValueInput{SecretId: aws.String("s"), SecretString: aws.String("x"), SecretBinary: []byte("y")}, new(*types.InvalidParameterException)},
 	}
 	for _, tt := range tests {

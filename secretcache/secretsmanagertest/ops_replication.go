@@ -181,7 +181,7 @@ func (s *Server) removeRegionsFromReplication(ctx context.Context, in *removeReg
 	var c checks
 	c.secretID(in.SecretID)
 	c.required("removeReplicaRegions", in.RemoveReplicaRegions != nil)
-	c.count("removeReplicaRegions", len(in.RemoveReplicaRegions), in.RemoveReplicaRegions != nil, 1, 0)
+	c.countStrings("removeReplicaRegions", in.RemoveReplicaRegions, 1, 0)
 	for i, r := range in.RemoveReplicaRegions {
 		checkRegion(&c, member("removeReplicaRegions", i, ""), r)
 	}

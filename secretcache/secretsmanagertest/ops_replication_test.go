@@ -112,7 +112,7 @@ func TestReplication(t *testing.T) {
 
 	// The primary cannot go while it has replicas.
 	_, err = us.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String("db"), ForceDeleteWithoutRecovery: aws.Bool(true)})
-	want := "You can't delete secret " + arn + " that still has replica regions [eu-west-1, ap-south-1]."
+	want := "You can't delete secret " + arn + " that still has replica regions [eu-west-1, ap-south-1]"
 	var ipe *types.InvalidParameterException
 	if !errors.As(err, &ipe) || ipe.ErrorMessage() != want {
 		t.Errorf("DeleteSecret of a replicated primary: got %v, want %q", err, want)

@@ -140,11 +140,13 @@ type cancelRotateSecretInput struct {
 	SecretID string `json:"SecretId"`
 }
 
-// cancelRotateSecret turns rotation off and stops a rotation in progress:
-// the current step's context is cancelled and no retry follows. As the
-// service documents, it leaves the labels as they are: the version the
-// rotation created keeps AWSPENDING (its ID is in the answer) and blocks
-// the next RotateSecret until the caller removes the label with
+// cancelRotateSecret turns rotation off and stops a rotation in progress.
+// A secret never configured for rotation is refused with the
+// InvalidRequestException AWS documents for the operation, as moto and
+// LocalStack answer. The current step's context is cancelled and no retry
+// follows. As the service documents, it leaves the labels as they are: the
+// version the rotation created keeps AWSPENDING (its ID is in the answer)
+// and blocks the next RotateSecret until the caller removes the label with
 // UpdateSecretVersionStage.
 func (s *Server) cancelRotateSecret(ctx context.Context, in *cancelRotateSecretInput) (*secretOutput, error) {
 	var c checks
@@ -158,14 +160,15 @@ func (s *Server) cancelRotateSecret(ctx context.Context, in *cancelRotateSecretI
 	if err != nil {
 		return nil, err
 	}
+	if !sec.rot.configured {
+		return nil, errInvalidRequest("You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.")
+	}
 	if run := sec.rot.run; run != nil && !run.ended() {
 		run.cancel()
 	}
-	if sec.rot.configured {
-		sec.rot.enabled = false
-		sec.rot.next = time.Time{}
-		sec.changed = s.store.changeDate()
-	}
+	sec.rot.enabled = false
+	sec.rot.next = time.Time{}
+	sec.changed = s.store.changeDate()
 	out := &secretOutput{ARN: sec.arn, Name: sec.name}
 	if pending, ok := sec.labels[StagePending]; ok && pending != sec.labels[StageCurrent] {
 		out.VersionID = pending

@@ -187,16 +187,19 @@ func TestDescribeSecretRotationFields(t *testing.T) {
 	}
 }
 
+// TestCancelRotateSecretWithoutRotation cancels the rotation of a secret
+// never configured for rotation. Moto and LocalStack refuse it with the
+// InvalidRequestException AWS documents for CancelRotateSecret ("...
+// doesn't already have a Lambda function ARN configured ..."), and change
+// nothing.
 func TestCancelRotateSecretWithoutRotation(t *testing.T) {
 	t.Parallel()
 	srv, c := newServer(t)
 	mustCreate(t, srv, "db", "old")
-	out, err := c.CancelRotateSecret(context.Background(), &secretsmanager.CancelRotateSecretInput{SecretId: aws.String("db")})
-	if err != nil {
-		t.Fatalf("CancelRotateSecret: %v", err)
-	}
-	if out.VersionId != nil {
-		t.Errorf("VersionId: got %v, want none", aws.ToString(out.VersionId))
+	_, err := c.CancelRotateSecret(context.Background(), &secretsmanager.CancelRotateSecretInput{SecretId: aws.String("db")})
+	var invalid *types.InvalidRequestException
+	if !errors.As(err, &invalid) || !strings.Contains(invalid.ErrorMessage(), "doesn't already have a Lambda function ARN configured") {
+		t.Fatalf("CancelRotateSecret: got %v, want *types.InvalidRequestException", err)
 	}
 	desc, err := c.DescribeSecret(context.Background(), &secretsmanager.DescribeSecretInput{SecretId: aws.String("db")})
 	if err != nil {

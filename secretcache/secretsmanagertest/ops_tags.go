@@ -1,6 +1,9 @@
 package secretsmanagertest
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // tag is one tag of a secret.
 type tag struct {
@@ -14,6 +17,17 @@ func checkTags(c *checks, path string, tags []tag) {
 		c.length(member(path, i, "key"), &tags[i].Key, 1, 128)
 		c.length(member(path, i, "value"), &tags[i].Value, 0, 256)
 	}
+}
+
+// checkSystemTags refuses a tag key in the aws: namespace, which AWS keeps
+// for the tags services set (CloudFormation's, for one), with AWS's words.
+func checkSystemTags(keys []string) error {
+	for _, k := range keys {
+		if strings.HasPrefix(k, "aws:") {
+			return errInvalidParameter("You can't modify system tags. Tag key: '%s'.", k)
+		}
+	}
+	return nil
 }
 
 // addTags sets tags on s: a new key goes last, an existing one keeps its
@@ -66,6 +80,13 @@ func (s *Server) tagResource(ctx context.Context, in *tagResourceInput) (*noOutp
 	if err != nil {
 		return nil, err
 	}
+	keys := make([]string, len(in.Tags))
+	for i, t := range in.Tags {
+		keys[i] = t.Key
+	}
+	if err := checkSystemTags(keys); err != nil {
+		return nil, err
+	}
 	if sec.tags == nil {
 		sec.tags = []tag{}
 	}
@@ -95,6 +116,9 @@ func (s *Server) untagResource(ctx context.Context, in *untagResourceInput) (*no
 	defer s.store.mu.Unlock()
 	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkSystemTags(in.TagKeys); err != nil {
 		return nil, err
 	}
 	if sec.tags == nil {

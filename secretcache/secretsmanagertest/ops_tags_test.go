@@ -87,6 +87,24 @@ func TestTagResource(t *testing.T) {
 			t.Errorf("UntagResource: got %v, want %q", err, want)
 		}
 	})
+	// AWS refuses the aws: prefix, which it keeps for the tags services
+	// set, with the answer a TagResource caller reported: "You can't modify
+	// system tags. Tag key: 'aws:cloudformation:stack-name'."
+	t.Run("system tags", func(t *testing.T) {
+		want := "You can't modify system tags. Tag key: 'aws:cloudformation:stack-name'."
+		var inv *types.InvalidParameterException
+		if _, err := c.TagResource(ctx, &secretsmanager.TagResourceInput{SecretId: aws.String("s"), Tags: []types.Tag{
+			{Key: aws.String("mine"), Value: aws.String("v")}, {Key: aws.String("aws:cloudformation:stack-name"), Value: aws.String("v")},
+		}}); !errors.As(err, &inv) || inv.ErrorMessage() != want {
+			t.Errorf("TagResource: got %v, want %q", err, want)
+		}
+		if _, err := c.UntagResource(ctx, &secretsmanager.UntagResourceInput{SecretId: aws.String("s"), TagKeys: []string{"aws:cloudformation:stack-name"}}); !errors.As(err, &inv) || inv.ErrorMessage() != want {
+			t.Errorf("UntagResource: got %v, want %q", err, want)
+		}
+		if got, _ := tagsOf(t, c, "s"); len(got) != 0 {
+			t.Errorf("a refused TagResource changed the tags: %v", got)
+		}
+	})
 	t.Run("missing secret", func(t *testing.T) {
 		var nf *types.ResourceNotFoundException
 		if _, err := c.TagResource(ctx, &secretsmanager.TagResourceInput{SecretId: aws.String("nope"), Tags: []types.Tag{}}); !errors.As(err, &nf) {

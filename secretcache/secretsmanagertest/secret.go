@@ -139,7 +139,12 @@ func (s *secret) addVersion(v *version, stages []string) {
 	s.stage(v.id, stages)
 }
 
-// stage attaches stages to a version, AWSCURRENT when none are given.
+// stage attaches the stages a write (CreateSecret, PutSecretValue,
+// UpdateSecret) gives its version, AWSCURRENT when none are given. A write
+// that takes AWSCURRENT from a version also carrying AWSPENDING (as a
+// finished rotation leaves it) removes AWSPENDING from it, as AWS does: a
+// pending label left on a version that is no longer current would refuse
+// every later rotation.
 func (s *secret) stage(id string, stages []string) {
 	if len(stages) == 0 {
 		stages = []string{StageCurrent}
@@ -148,6 +153,9 @@ func (s *secret) stage(id string, stages []string) {
 	// wins over the one moved automatically.
 	for _, st := range stages {
 		if st == StageCurrent {
+			if old, ok := s.labels[StageCurrent]; ok && old != id && s.labels[StagePending] == old {
+				delete(s.labels, StagePending)
+			}
 			s.attach(st, id)
 		}
 	}

@@ -98,6 +98,15 @@ func (c *checks) count(path string, n int, set bool, min, max int) {
 	}
 }
 
+// countStrings is count for a list of strings, which the message shows the
+// way the service's Java prints a list: "[a, b, c]".
+func (c *checks) countStrings(path string, list []string, min, max int) {
+	if list != nil {
+		shown := "[" + strings.Join(list, ", ") + "]"
+		c.bounds(path, &shown, len(list), min, max, "length")
+	}
+}
+
 // between checks a numeric member's value, when it is set.
 func (c *checks) between(path string, v *int64, min, max int64) {
 	if v == nil {

@@ -79,6 +79,17 @@ func TestModelValidation(t *testing.T) {
 			_, err := c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{Filters: []types.Filter{{Key: "name", Values: []string{"a*b"}}}})
 			return err
 		}, "Value 'a*b' at 'filters.1.member.values.1.member' failed to satisfy constraint: Member must satisfy regular expression pattern"},
+		// A list breaking its length limit is shown as Java prints it, as in
+		// a ValidationException AWS returned for ListSecrets.
+		{"too many filter values", func() error {
+			_, err := c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{Filters: []types.Filter{{Key: "name", Values: strings.Split("a b c d e f g h i j k", " ")}}})
+			return err
+		}, "1 validation error detected: Value '[a, b, c, d, e, f, g, h, i, j, k]' at 'filters.1.member.values' failed to satisfy constraint: Member must have length less than or equal to 10"},
+		{"too many stages", func() error {
+			_, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("s"), SecretString: aws.String("v"), ClientRequestToken: token,
+				VersionStages: strings.Split("a b c d e f g h i j k l m n o p q r s t u", " ")})
+			return err
+		}, "Value '[a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u]' at 'versionStages' failed to satisfy constraint: Member must have length less than or equal to 20"},
 		{"replica region", func() error {
 			_, err := c.ReplicateSecretToRegions(ctx, &secretsmanager.ReplicateSecretToRegionsInput{SecretId: aws.String("s"), AddReplicaRegions: []types.ReplicaRegionType{{Region: aws.String("Mars")}}})
 			return err

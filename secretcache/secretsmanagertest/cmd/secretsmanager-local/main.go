@@ -39,7 +39,7 @@
 //
 // Any client works with dummy credentials:
 //
-//	export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+//	export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 //	aws secretsmanager get-secret-value --endpoint-url http://127.0.0.1:4566 --secret-id prod/db
 //	export AWS_ENDPOINT_URL_SECRETS_MANAGER=http://127.0.0.1:4566
 package main
