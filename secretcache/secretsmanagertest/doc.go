@@ -21,7 +21,8 @@
 //
 // CreateSecret, GetSecretValue, BatchGetSecretValue, DescribeSecret,
 // PutSecretValue, UpdateSecretVersionStage, ListSecretVersionIds,
-// DeleteSecret, RestoreSecret and RotateSecret. Any other operation fails
+// DeleteSecret, RestoreSecret, RotateSecret and GetRandomPassword (with
+// every parameter of the model and AWS's punctuation set). Any other operation fails
 // with UnknownOperationException. Secrets are found by name, full ARN
 // (arn:aws:secretsmanager:us-east-1:123456789012:secret:NAME-xxxxxx) or
 // partial ARN (the full ARN without "-xxxxxx"). Staging labels follow the

@@ -107,6 +107,7 @@ var operations = map[string]handler{
 	"CreateSecret":             operation((*Server).createSecret),
 	"DeleteSecret":             operation((*Server).deleteSecret),
 	"DescribeSecret":           operation((*Server).describeSecret),
+	"GetRandomPassword":        operation((*Server).getRandomPassword),
 	"GetSecretValue":           operation((*Server).getSecretValue),
 	"ListSecretVersionIds":     operation((*Server).listSecretVersionIDs),
 	"PutSecretValue":           operation((*Server).putSecretValue),
