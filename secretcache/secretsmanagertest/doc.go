@@ -34,6 +34,30 @@
 // retried writes idempotent. Scheduled deletions never complete; use
 // ForceDeleteWithoutRecovery to free a name.
 //
+// # Rotation
+//
+// RotateSecret behaves as the service does. It configures rotation (the
+// Lambda ARN, RotationRules), creates the rotation's version (ID: the
+// request's ClientRequestToken) labelled AWSPENDING and without a value
+// (reading it answers ResourceNotFoundException, which AWS's rotation
+// templates rely on), answers with that VersionId, and only then invokes
+// the function registered with SetRotationFunc for createSecret,
+// setSecret, testSecret and finishSecret, on a goroutine of its own. Each
+// invocation carries SecretId, ClientRequestToken, Step and RotationToken.
+// After a failed step the whole rotation is retried with the same token
+// (WithRotationAttempts), then left pending: the AWSPENDING version stays,
+// and a later RotateSecret answers "A previous rotation isn't complete.
+// That rotation will be reattempted." CancelRotateSecret turns rotation off
+// and stops a running rotation; as AWS documents, it leaves the labels as
+// they are, so the caller removes AWSPENDING with UpdateSecretVersionStage
+// before rotating again. RotateImmediately=false runs testSecret alone, on
+// a version holding a copy of AWSCURRENT that is removed afterwards.
+// WaitRotation waits for a rotation's outcome. DescribeSecret shows
+// RotationEnabled, RotationLambdaARN, RotationRules, NextRotationDate and
+// LastRotatedDate as AWS does, and none of them for a secret never
+// configured for rotation; NextRotationDate is computed for
+// AutomaticallyAfterDays and rate() schedules, not for cron() ones.
+//
 // # Test controls
 //
 // Calls counts requests per operation; the client from Client does not
@@ -52,6 +76,13 @@
 // A request held by SetLatency or a Timeout fault ends as soon as its
 // client cancels it, so a client's context deadline is honoured; Close
 // ends held requests too and then waits for all requests to finish.
+//
+// A rotation runs on a context of its own, never on the RotateSecret
+// request's: each step's context ends after the step timeout
+// (WithRotationStepTimeout), on CancelRotateSecret, or on Close. Close
+// cancels running rotations and waits for their functions to return. A
+// panic in a rotation function fails its step and is reported by
+// WaitRotation; it never reaches the server.
 //
 // The server never logs, and no error message or String method of this
 // package contains a secret value.

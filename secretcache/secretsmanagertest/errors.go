@@ -16,6 +16,7 @@ const (
 	msgMarkedDeleted  = "You can't perform this operation on the secret because it was marked for deletion."
 	msgModifyVersion  = "You can't modify an existing version, you can only create a new version."
 	msgBothValues     = "You can't specify both a binary secret value and a string secret value in the same secret."
+	msgTokenInUse     = "You can't use ClientRequestToken %s because that value is already in use for a version of secret %s."
 )
 
 // The Go-side helpers return the same error types the SDK decodes from the
@@ -49,6 +50,11 @@ func errInvalidParameter(format string, args ...any) error {
 
 func errResourceExists(format string, args ...any) error {
 	return &types.ResourceExistsException{Message: aws.String(fmt.Sprintf(format, args...))}
+}
+
+// errServerClosed answers a request that arrives while the server closes.
+func errServerClosed() error {
+	return &types.InternalServiceError{Message: aws.String("secretsmanagertest: the server is closing")}
 }
 
 func errInvalidNextToken() error {

@@ -13,16 +13,14 @@ type describeSecretInput struct {
 }
 
 type describeSecretOutput struct {
-	ARN                string              `json:"ARN"`
-	Name               string              `json:"Name"`
-	Description        string              `json:"Description,omitempty"`
-	RotationEnabled    bool                `json:"RotationEnabled"`
-	RotationLambdaARN  string              `json:"RotationLambdaARN,omitempty"`
-	CreatedDate        *epochTime          `json:"CreatedDate,omitempty"`
-	LastChangedDate    *epochTime          `json:"LastChangedDate,omitempty"`
-	LastAccessedDate   *epochTime          `json:"LastAccessedDate,omitempty"`
-	LastRotatedDate    *epochTime          `json:"LastRotatedDate,omitempty"`
-	DeletedDate        *epochTime          `json:"DeletedDate,omitempty"`
+	ARN              string     `json:"ARN"`
+	Name             string     `json:"Name"`
+	Description      string     `json:"Description,omitempty"`
+	CreatedDate      *epochTime `json:"CreatedDate,omitempty"`
+	LastChangedDate  *epochTime `json:"LastChangedDate,omitempty"`
+	LastAccessedDate *epochTime `json:"LastAccessedDate,omitempty"`
+	DeletedDate      *epochTime `json:"DeletedDate,omitempty"`
+	rotationFields
 	Tags               []tag               `json:"Tags,omitempty"`
 	VersionIDsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
 }
@@ -38,16 +36,14 @@ func (s *Server) describeSecret(_ context.Context, in *describeSecretInput) (*de
 		return nil, err
 	}
 	out := &describeSecretOutput{
-		ARN:               sec.arn,
-		Name:              sec.name,
-		Description:       sec.description,
-		RotationEnabled:   sec.rotationEnabled,
-		RotationLambdaARN: sec.rotationARN,
-		CreatedDate:       epoch(sec.created),
-		LastChangedDate:   epoch(sec.changed),
-		LastAccessedDate:  epoch(sec.accessed),
-		LastRotatedDate:   epoch(sec.rotated),
-		DeletedDate:       epoch(sec.deleted),
+		ARN:              sec.arn,
+		Name:             sec.name,
+		Description:      sec.description,
+		CreatedDate:      epoch(sec.created),
+		LastChangedDate:  epoch(sec.changed),
+		LastAccessedDate: epoch(sec.accessed),
+		DeletedDate:      epoch(sec.deleted),
+		rotationFields:   sec.rot.fields(),
 	}
 	for k, v := range sec.tags {
 		out.Tags = append(out.Tags, tag{Key: k, Value: v})

@@ -1,6 +1,9 @@
 package secretsmanagertest
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 type tag struct {
 	Key   string `json:"Key"`
@@ -81,7 +84,11 @@ func (s *Server) createSecret(_ context.Context, in *createSecretInput) (*secret
 
 // putSecretValue adds a version. The ClientRequestToken becomes the version
 // ID, which is what makes a retried put idempotent: the same token with the
-// same value returns the existing version, with another value it fails.
+// same value returns the existing version, with another value it fails. The
+// one version that may receive a value under an existing ID is a
+// rotation's placeholder, which RotateSecret created without one. The
+// first value of a secret created without one becomes AWSCURRENT whatever
+// stages are asked for, as in AWS.
 func (s *Server) putSecretValue(_ context.Context, in *putSecretValueInput) (*secretOutput, error) {
 	val, err := in.value()
 	if err != nil {
@@ -97,12 +104,20 @@ func (s *Server) putSecretValue(_ context.Context, in *putSecretValueInput) (*se
 		return nil, err
 	}
 	id := tokenOrNew(in.ClientRequestToken)
-	if v, ok := sec.versions[id]; ok {
+	switch v, ok := sec.versions[id]; {
+	case ok && v.val.isEmpty():
+		v.val = val
+		sec.stage(id, in.VersionStages)
+	case ok:
 		if !v.val.equal(val) {
-			return nil, errResourceExists(msgModifyVersion)
+			return nil, errResourceExists(msgTokenInUse, id, sec.arn)
 		}
-	} else {
-		sec.addVersion(&version{id: id, val: val, created: now()}, in.VersionStages)
+	default:
+		stages := in.VersionStages
+		if len(stages) > 0 && !sec.hasValue() && !slices.Contains(stages, StageCurrent) {
+			stages = append(stages[:len(stages):len(stages)], StageCurrent)
+		}
+		sec.addVersion(&version{id: id, val: val, created: now()}, stages)
 	}
 	return &secretOutput{ARN: sec.arn, Name: sec.name, VersionID: id, VersionStages: sec.stagesOf(id)}, nil
 }

@@ -34,7 +34,10 @@ func (v value) equal(o value) bool {
 }
 
 // version is one immutable value of a secret. Its staging labels live on
-// the secret, because the rules about them span versions.
+// the secret, because the rules about them span versions. A version whose
+// value is empty is the placeholder RotateSecret creates before the first
+// step; the rotation function's PutSecretValue with the same ID gives it
+// its value, once.
 type version struct {
 	id       string
 	val      value
@@ -52,17 +55,13 @@ type secret struct {
 	created  time.Time
 	changed  time.Time
 	accessed time.Time
-	rotated  time.Time
 	deleted  time.Time // non-zero while scheduled for deletion
 
 	versions map[string]*version
 	order    []string          // version IDs, oldest first
 	labels   map[string]string // staging label -> version ID
 
-	rotation        RotationFunc
-	rotationEnabled bool
-	rotationARN     string
-	rotating        bool // a RotateSecret is running its steps
+	rot rotationState
 }
 
 // stagesOf returns the labels on a version, sorted so responses are stable.
@@ -112,6 +111,12 @@ func (s *secret) attach(label, versionID string) {
 func (s *secret) addVersion(v *version, stages []string) {
 	s.versions[v.id] = v
 	s.order = append(s.order, v.id)
+	s.stage(v.id, stages)
+	s.changed = v.created
+}
+
+// stage attaches stages to a version, AWSCURRENT when none are given.
+func (s *secret) stage(id string, stages []string) {
 	if len(stages) == 0 {
 		stages = []string{StageCurrent}
 	}
@@ -119,32 +124,54 @@ func (s *secret) addVersion(v *version, stages []string) {
 	// wins over the one moved automatically.
 	for _, st := range stages {
 		if st == StageCurrent {
-			s.attach(st, v.id)
+			s.attach(st, id)
 		}
 	}
 	for _, st := range stages {
 		if st != StageCurrent {
-			s.attach(st, v.id)
+			s.attach(st, id)
 		}
 	}
-	s.changed = v.created
+	s.changed = now()
+}
+
+// hasValue reports whether any version holds a value.
+func (s *secret) hasValue() bool {
+	for _, v := range s.versions {
+		if !v.val.isEmpty() {
+			return true
+		}
+	}
+	return false
 }
 
 // pick finds the version GetSecretValue means: by ID, by stage, or by both
-// when they agree; AWSCURRENT when neither is given.
+// when they agree; AWSCURRENT when neither is given. A version without a
+// value (a rotation's placeholder) is not found, which is what AWS's
+// rotation templates expect in createSecret.
 func (s *secret) pick(versionID, stage string) (*version, error) {
 	if versionID == "" {
 		if stage == "" {
 			stage = StageCurrent
 		}
-		return s.versionByStage(stage)
-	}
-	v, err := s.versionByID(versionID)
-	if err != nil || stage == "" {
+		v, err := s.versionByStage(stage)
+		if err == nil && v.val.isEmpty() {
+			return nil, errStageNotFound(stage)
+		}
 		return v, err
 	}
-	if s.labels[stage] != versionID {
-		return nil, errVersionNotFound(versionID + " and staging label: " + stage)
+	v, err := s.versionByID(versionID)
+	if err != nil {
+		return nil, err
+	}
+	if stage != "" && s.labels[stage] != versionID {
+		return nil, errInvalidRequest("You provided a VersionStage that is not associated to the provided VersionId.")
+	}
+	if v.val.isEmpty() {
+		if stage != "" {
+			return nil, errStageNotFound(stage)
+		}
+		return nil, errVersionNotFound(versionID)
 	}
 	return v, nil
 }

@@ -25,36 +25,52 @@ type Server struct {
 	// It is the endpoint a client must use.
 	URL string
 
+	cfg       config
 	srv       *httptest.Server
 	done      chan struct{} // closed by Close, releasing held requests
 	closeOnce sync.Once
+
+	// life is the context of every rotation, cancelled by Close. It is
+	// cancelled with store.mu held, and rotations start with store.mu held
+	// after checking it, so that no rotation starts after Close waits.
+	life      context.Context
+	stop      context.CancelFunc
+	rotations sync.WaitGroup // the goroutines running rotations
 
 	store    *store
 	controls *controls
 	faults   *faults
 }
 
-// NewServer starts and returns a new Server with no secrets. The caller
-// should call Close when finished, to shut it down.
-func NewServer() *Server {
+// NewServer starts and returns a new Server with no secrets, configured
+// by opts. The caller should call Close when finished, to shut it down.
+func NewServer(opts ...Option) *Server {
 	s := &Server{
+		cfg:      newConfig(opts),
 		done:     make(chan struct{}),
 		store:    newStore(),
 		controls: newControls(),
 		faults:   newFaults(),
 	}
+	s.life, s.stop = context.WithCancel(context.Background())
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.srv.URL
 	return s
 }
 
 // Close shuts down the server and blocks until all outstanding requests on
-// it have completed. Requests held by SetLatency or a Timeout fault are
-// aborted first, so Close never waits on them. Close is idempotent.
+// it have completed and every rotation has stopped. Requests held by
+// SetLatency or a Timeout fault are aborted first, so Close never waits on
+// them; a running rotation function has its context cancelled and is
+// waited for. Close is idempotent.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		s.store.mu.Lock()
+		s.stop()
+		s.store.mu.Unlock()
 		close(s.done)
 		s.srv.Close()
+		s.rotations.Wait()
 	})
 }
 
@@ -104,6 +120,7 @@ func operation[In, Out any](fn func(*Server, context.Context, *In) (*Out, error)
 // operations maps the X-Amz-Target operation names this server implements.
 var operations = map[string]handler{
 	"BatchGetSecretValue":      operation((*Server).batchGetSecretValue),
+	"CancelRotateSecret":       operation((*Server).cancelRotateSecret),
 	"CreateSecret":             operation((*Server).createSecret),
 	"DeleteSecret":             operation((*Server).deleteSecret),
 	"DescribeSecret":           operation((*Server).describeSecret),

@@ -44,6 +44,22 @@ func (c *checks) required(path string, present bool) {
 	}
 }
 
+// requiredString checks a required string member: an empty one counts as
+// missing, since none of the model's required strings may be empty.
+func (c *checks) requiredString(path, s string, min, max int) {
+	if s == "" {
+		c.required(path, false)
+		return
+	}
+	c.length(path, &s, min, max)
+}
+
+// secretID checks the SecretId member most operations require.
+func (c *checks) secretID(id string) { c.requiredString("secretId", id, 1, 2048) }
+
+// token checks a ClientRequestToken.
+func (c *checks) token(t *string) { c.length("clientRequestToken", t, 32, 64) }
+
 // length checks a string member's length in characters, when it is set.
 // A max of 0 means no upper bound.
 func (c *checks) length(path string, s *string, min, max int) {
