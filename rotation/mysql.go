@@ -36,6 +36,7 @@ func (mysqlEngine) connect(ctx context.Context, d *Database, s *dbSecret, dbname
 	cfg.TLS = d.TLS.config(s.Host)
 	cfg.Timeout = d.connectTimeout()
 	cfg.DialFunc = d.Dial
+	cfg.Logger = discardLogger{} // errors are returned; the driver's own log is not JSON
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, err
@@ -80,6 +81,11 @@ func init() {
 		return &clean
 	})
 }
+
+// discardLogger drops go-sql-driver's log lines.
+type discardLogger struct{}
+
+func (discardLogger) Print(...any) {}
 
 // mysqlSession is one connection, through database/sql.
 type mysqlSession struct {
