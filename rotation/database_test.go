@@ -176,6 +176,14 @@ func (e *dbEnv) checkClone() {
 			if len(user) < 2 || !slices.Equal(user, clone) {
 				e.t.Errorf("grants at %s: first user %q, clone %q; want the same lines", host, user, clone)
 			}
+			var userTLS, cloneTLS string
+			q := "SELECT ssl_type FROM mysql.user WHERE User = ? AND Host = ?"
+			if err := e.admin.QueryRowContext(ctx, q, e.user, host).Scan(&userTLS); err != nil {
+				e.t.Fatal(err)
+			}
+			if err := e.admin.QueryRowContext(ctx, q, e.clone, host).Scan(&cloneTLS); err != nil || cloneTLS != userTLS {
+				e.t.Errorf("TLS requirement at %s: first user %q, clone %q (%v); want the same", host, userTLS, cloneTLS, err)
+			}
 		}
 	} else {
 		var login, member bool
@@ -417,6 +425,40 @@ func TestMasterOnAnotherHost(t *testing.T) {
 			var re *Error
 			if !errors.As(err, &re) || re.Kind != Mismatch || re.Stage != StageMaster || re.Key != "host" {
 				t.Fatalf("rotation: %v, want a Mismatch of the masterarn secret's host", err)
+			}
+		})
+	}
+}
+
+// fixedPasswords is a Client whose GetRandomPassword answers passwords
+// that need quoting, in turn.
+type fixedPasswords struct {
+	Client
+	n atomic.Int32
+}
+
+func (f *fixedPasswords) GetRandomPassword(context.Context, *secretsmanager.GetRandomPasswordInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetRandomPasswordOutput, error) {
+	pw := []string{`it's a "quoted" \pass\' -- ;`, `\\'' OR ''=' /* @ */`}[f.n.Add(1)%2]
+	return &secretsmanager.GetRandomPasswordOutput{RandomPassword: aws.String(pw)}, nil
+}
+
+// TestPasswordsThatNeedQuoting rotates to passwords with quotes,
+// backslashes and comment markers, which reach the database only as quoted
+// literals (MySQL) or SCRAM verifiers (PostgreSQL).
+func TestPasswordsThatNeedQuoting(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c)
+			e.configure(func(h *Handler, _ *Database) { h.Client = &fixedPasswords{Client: h.Client} })
+			for round := 1; round <= 2; round++ {
+				if _, err := e.rotate(); err != nil {
+					t.Fatalf("rotation %d: %v", round, err)
+				}
+				if got, want := e.table(), wantTables[c.scheme][fmt.Sprint(round, " after finishSecret")]; got != want {
+					t.Errorf("after rotation %d: %s, want %s", round, got, want)
+				}
 			}
 		})
 	}

@@ -74,8 +74,10 @@ type dbEnv struct {
 	dials   atomic.Int64           // connections the strategy opened
 	breakOn atomic.Pointer[string] // a statement that kills the connection sending it
 
+	// mu guards wrap and the fields of h and db, which tests change with
+	// configure while rotations may run.
 	mu   sync.Mutex
-	wrap func(ctx context.Context, ev Event, run func() error) error // around each step; guarded by mu
+	wrap func(ctx context.Context, ev Event, run func() error) error // around each step
 }
 
 // syncBuffer is a bytes.Buffer that steps on several goroutines may log to.
@@ -189,13 +191,21 @@ func (e *dbEnv) dropUser(user string) {
 func (e *dbEnv) invoke(ctx context.Context, req secretsmanagertest.RotationRequest) error {
 	ev := Event{SecretID: req.SecretID, ClientRequestToken: req.ClientRequestToken, Step: Step(req.Step), RotationToken: req.RotationToken}
 	e.mu.Lock()
-	wrap := e.wrap
+	wrap, h, d := e.wrap, *e.h, *e.db
 	e.mu.Unlock()
-	run := func() error { return e.h.Handle(ctx, ev) }
+	h.Strategy = &d
+	run := func() error { return h.Handle(ctx, ev) }
 	if wrap == nil {
 		return run()
 	}
 	return wrap(ctx, ev, run)
+}
+
+// configure changes the Handler or the Database strategy.
+func (e *dbEnv) configure(f func(h *Handler, d *Database)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f(e.h, e.db)
 }
 
 func (e *dbEnv) setWrap(wrap func(ctx context.Context, ev Event, run func() error) error) {

@@ -1,0 +1,68 @@
+package rotation
+
+import (
+	"crypto/x509"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/secretcache/secretcache-go/internal/testdb"
+	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
+)
+
+// TestTLSByDefault rotates with TLS settings against servers with and
+// without TLS: the default refuses a server without TLS, and a CA that did
+// not sign the server's certificate fails verification; either way the
+// rotation stops at setSecret's first login with AWSCURRENT working.
+func TestTLSByDefault(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		tlsSrv   bool
+		tls      func(*testdb.Server, *testing.T) TLS
+		wantKind Kind // -1: the rotation completes
+		wantText string
+	}{
+		{"default against a server without TLS", false, func(*testdb.Server, *testing.T) TLS { return TLS{} }, TLSFailed, "no TLS connection"},
+		{"default against a TLS server", true, func(*testdb.Server, *testing.T) TLS { return TLS{} }, -1, ""},
+		{"CA of the server", true, func(s *testdb.Server, _ *testing.T) TLS { return TLS{RootCAs: s.RootCAs()} }, -1, ""},
+		{"CA that signed nothing", true, func(_ *testdb.Server, t *testing.T) TLS { return TLS{RootCAs: testdb.UntrustedRootCAs(t)} }, TLSFailed, "certificate"},
+		{"verify-full with the system roots", true, func(*testdb.Server, *testing.T) TLS { return TLS{Mode: TLSVerifyFull} }, TLSFailed, "certificate"},
+		{"verify-full with the server's CA", true, func(s *testdb.Server, _ *testing.T) TLS { return TLS{Mode: TLSVerifyFull, RootCAs: s.RootCAs()} }, -1, ""},
+	}
+	for _, c := range dbCases {
+		for _, tt := range tests {
+			t.Run(c.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				c := c // the subtests of c run in parallel
+				if tt.tlsSrv {
+					c.server = map[string]func(testing.TB) *testdb.Server{"mysql": testdb.MySQLTLS, "postgres": testdb.PostgresTLS}[strings.Split(c.name, "/")[0]]
+				}
+				e := newDBEnv(t, c, secretsmanagertest.WithRotationAttempts(1))
+				e.configure(func(_ *Handler, d *Database) { d.TLS = tt.tls(e.srv, t) })
+				_, err := e.rotate()
+				if tt.wantKind == -1 {
+					if err != nil {
+						t.Fatalf("rotation: %v", err)
+					}
+					if got, want := e.table(), wantTables[c.scheme]["1 after finishSecret"]; got != want {
+						t.Errorf("after the rotation: %s, want %s", got, want)
+					}
+					return
+				}
+				var re *Error
+				if !errors.As(err, &re) || re.Kind != tt.wantKind || re.Step != SetSecret || re.Stage != StagePending {
+					t.Fatalf("rotation: %v, want a %v error at setSecret's AWSPENDING login", err, tt.wantKind)
+				}
+				if !strings.Contains(err.Error(), tt.wantText) {
+					t.Errorf("error %q does not say %q", err, tt.wantText)
+				}
+				if got := e.table(); got != "✓ ✗ –" {
+					t.Errorf("after the failed rotation: %s, want ✓ ✗ –", got)
+				}
+			})
+		}
+	}
+}
+
+func testPool(t *testing.T) *x509.CertPool { return testdb.UntrustedRootCAs(t) }
