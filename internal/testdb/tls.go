@@ -55,6 +55,16 @@ func UntrustedRootCAs(t testing.TB) *x509.CertPool {
 	return ca.pool
 }
 
+// UntrustedCAPEM is UntrustedRootCAs as a PEM file's contents.
+func UntrustedCAPEM(t testing.TB) []byte {
+	t.Helper()
+	ca, err := newCA()
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.der})
+}
+
 // tlsFiles are the PEM files a TLS server is started with, and the pool
 // that verifies its certificate.
 type tlsFiles struct {
