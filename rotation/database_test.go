@@ -463,3 +463,44 @@ func TestPasswordsThatNeedQuoting(t *testing.T) {
 		})
 	}
 }
+
+// TestRotateImmediatelyFalse checks the configuration test Secrets Manager
+// runs for RotateSecret with RotateImmediately=false: testSecret alone, on
+// a copy of AWSCURRENT, which must pass and change nothing.
+func TestRotateImmediatelyFalse(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c)
+			var ran []Step
+			e.setWrap(func(ctx context.Context, ev Event, run func() error) error {
+				ran = append(ran, ev.Step)
+				return run()
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			before, err := e.sm.VersionStages(e.arn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = e.sm.Client().RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String(e.arn), RotateImmediately: aws.Bool(false)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.sm.WaitRotation(ctx, e.arn); err != nil {
+				t.Fatalf("configuration test: %v", err)
+			}
+			if !slices.Equal(ran, []Step{TestSecret}) {
+				t.Errorf("steps run: %v, want testSecret alone", ran)
+			}
+			after, _ := e.sm.VersionStages(e.arn)
+			if fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("versions %v after the test, want %v", after, before)
+			}
+			if got := e.table(); got != "✓ – –" {
+				t.Errorf("after the test: %s, want ✓ – –", got)
+			}
+		})
+	}
+}

@@ -59,7 +59,7 @@ func tlsCases() []dbCase {
 // credentials in the emulator, and a Handler with a Database strategy
 // registered as the secret's rotation function.
 type dbEnv struct {
-	t     *testing.T
+	t     testing.TB
 	c     dbCase
 	srv   *testdb.Server
 	admin *sql.DB
@@ -98,7 +98,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newDBEnv(t *testing.T, c dbCase, opts ...secretsmanagertest.Option) *dbEnv {
+func newDBEnv(t testing.TB, c dbCase, opts ...secretsmanagertest.Option) *dbEnv {
 	t.Helper()
 	e := &dbEnv{t: t, c: c, srv: c.server(t)}
 	e.admin = e.srv.AdminDB(t)
