@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 )
 
@@ -49,17 +48,20 @@ func (in *rotateSecretInput) check() error {
 // gets a copy of the AWSCURRENT value, testSecret runs alone, and the
 // version is removed afterwards. Repeating a call with the same token (an
 // SDK retry) answers the same without starting anything.
-func (s *Server) rotateSecret(_ context.Context, in *rotateSecretInput) (*secretOutput, error) {
+func (s *Server) rotateSecret(ctx context.Context, in *rotateSecretInput) (*secretOutput, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	token := tokenOrNew(aws.ToString(in.ClientRequestToken))
+	if in.ClientRequestToken == nil {
+		return nil, errInvalidParameter(msgNoToken)
+	}
+	token := *in.ClientRequestToken
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
 	if s.life.Err() != nil {
 		return nil, errServerClosed()
 	}
-	sec, err := s.store.lookupLive(in.SecretID)
+	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
 	if err != nil {
 		return nil, err
 	}
@@ -70,12 +72,12 @@ func (s *Server) rotateSecret(_ context.Context, in *rotateSecretInput) (*secret
 	if err := sec.checkNoRotation(); err != nil {
 		return nil, err
 	}
-	fn, lambdaARN := sec.rot.fn, sec.rot.lambdaARN
+	fn, function := sec.rot.fn, sec.rot.lambdaARN
 	if in.RotationLambdaARN != nil && *in.RotationLambdaARN != "" {
-		lambdaARN = *in.RotationLambdaARN
+		function = *in.RotationLambdaARN
 	}
 	if fn == nil {
-		if lambdaARN == "" {
+		if function == "" {
 			return nil, errInvalidRequest("No Lambda rotation function ARN is associated with this secret.")
 		}
 		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Fault: smithy.FaultClient,
@@ -84,11 +86,11 @@ func (s *Server) rotateSecret(_ context.Context, in *rotateSecretInput) (*secret
 	if _, taken := sec.versions[token]; taken {
 		return nil, errInvalidRequest(msgTokenInUse, token, sec.arn)
 	}
-	if lambdaARN == "" {
-		lambdaARN = s.defaultRotationLambdaARN()
+	if function == "" {
+		function = lambdaARN(sec.region, s.store.account, "secretsmanagertest-rotation")
 	}
 	immediately := in.RotateImmediately == nil || *in.RotateImmediately
-	s.configureRotation(sec, in, lambdaARN, immediately)
+	s.configureRotation(sec, in, function, immediately)
 
 	t := now()
 	v := &version{id: token, created: t}
@@ -111,9 +113,9 @@ func (s *Server) rotateSecret(_ context.Context, in *rotateSecretInput) (*secret
 // configureRotation turns rotation on with the request's settings; rules
 // and external settings not given keep their earlier values. The caller
 // holds store.mu.
-func (s *Server) configureRotation(sec *secret, in *rotateSecretInput, lambdaARN string, immediately bool) {
+func (s *Server) configureRotation(sec *secret, in *rotateSecretInput, function string, immediately bool) {
 	r := &sec.rot
-	r.configured, r.enabled, r.lambdaARN = true, true, lambdaARN
+	r.configured, r.enabled, r.lambdaARN = true, true, function
 	if in.RotationRules != nil {
 		r.rules = in.RotationRules
 	}
@@ -128,7 +130,7 @@ func (s *Server) configureRotation(sec *secret, in *rotateSecretInput, lambdaARN
 		from = now()
 	}
 	r.next = r.rules.nextRotation(from)
-	sec.changed = now()
+	sec.changed = s.store.changeDate()
 }
 
 type cancelRotateSecretInput struct {
@@ -141,7 +143,7 @@ type cancelRotateSecretInput struct {
 // rotation created keeps AWSPENDING (its ID is in the answer) and blocks
 // the next RotateSecret until the caller removes the label with
 // UpdateSecretVersionStage.
-func (s *Server) cancelRotateSecret(_ context.Context, in *cancelRotateSecretInput) (*secretOutput, error) {
+func (s *Server) cancelRotateSecret(ctx context.Context, in *cancelRotateSecretInput) (*secretOutput, error) {
 	var c checks
 	c.secretID(in.SecretID)
 	if err := c.err(); err != nil {
@@ -149,7 +151,7 @@ func (s *Server) cancelRotateSecret(_ context.Context, in *cancelRotateSecretInp
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupLive(in.SecretID)
+	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
 	if err != nil {
 		return nil, err
 	}
@@ -159,17 +161,11 @@ func (s *Server) cancelRotateSecret(_ context.Context, in *cancelRotateSecretInp
 	if sec.rot.configured {
 		sec.rot.enabled = false
 		sec.rot.next = time.Time{}
-		sec.changed = now()
+		sec.changed = s.store.changeDate()
 	}
 	out := &secretOutput{ARN: sec.arn, Name: sec.name}
 	if pending, ok := sec.labels[StagePending]; ok && pending != sec.labels[StageCurrent] {
 		out.VersionID = pending
 	}
 	return out, nil
-}
-
-// defaultRotationLambdaARN is the Lambda ARN DescribeSecret shows for a
-// secret rotated through SetRotationFunc without RotationLambdaARN.
-func (s *Server) defaultRotationLambdaARN() string {
-	return "arn:aws:lambda:" + Region + ":" + AccountID + ":function:secretsmanagertest-rotation"
 }

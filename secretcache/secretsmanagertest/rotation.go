@@ -101,7 +101,7 @@ func (e *RotationError) Unwrap() error { return e.Err }
 func (s *Server) SetRotationFunc(secretID string, fn RotationFunc) error {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(secretID)
+	sec, err := s.store.lookup(s.cfg.region, secretID)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *Server) SetRotationFunc(secretID string, fn RotationFunc) error {
 // first, WaitRotation returns ctx.Err() and the rotation goes on.
 func (s *Server) WaitRotation(ctx context.Context, secretID string) error {
 	s.store.mu.Lock()
-	sec, err := s.store.lookup(secretID)
+	sec, err := s.store.lookup(s.cfg.region, secretID)
 	var run *rotationRun
 	if err == nil {
 		run = sec.rot.run
@@ -152,7 +152,7 @@ func (s *Server) Rotate(ctx context.Context, secretID, newValue string) (version
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupLive(secretID)
+	sec, err := s.store.lookupPrimary(s.cfg.region, secretID)
 	if err != nil {
 		return "", err
 	}
@@ -165,5 +165,6 @@ func (s *Server) Rotate(ctx context.Context, secretID, newValue string) (version
 	sec.attach(StageCurrent, versionID)
 	delete(sec.labels, StagePending)
 	sec.rot.rotated(t)
+	sec.changed = s.store.changeDate()
 	return versionID, nil
 }

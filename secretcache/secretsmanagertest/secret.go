@@ -45,12 +45,25 @@ type version struct {
 	accessed time.Time
 }
 
-// secret is the state of one secret. Every field is guarded by store.mu.
+// secret is the state of one secret in one region. Every field is guarded
+// by store.mu.
+//
+// A replica (primary != nil) holds only what is its own: its name, region,
+// ARN, creation order and last access. Everything else is read from its
+// primary through source(), which is how a replica stays in sync, and no
+// operation writes through a replica.
 type secret struct {
-	name        string
-	arn         string
-	description string
-	tags        map[string]string
+	name   string
+	region string
+	arn    string
+	seq    uint64 // creation order, which breaks ties between equal creation dates
+
+	description   string
+	kmsKeyID      string // "" for the AWS managed key aws/secretsmanager
+	typ           string // Type, the partner of a managed external secret
+	owningService string
+	tags          []tag   // in the order first added; nil until tags are first set
+	policy        *string // the resource policy, stored as given
 
 	created  time.Time
 	changed  time.Time
@@ -62,6 +75,18 @@ type secret struct {
 	labels   map[string]string // staging label -> version ID
 
 	rot rotationState
+
+	primary  *secret    // for a replica, the secret it mirrors
+	replicas []*replica // for a primary, its replicas, in the order added
+}
+
+// source returns the secret whose state s shows: its primary for a
+// replica, s itself otherwise.
+func (s *secret) source() *secret {
+	if s.primary != nil {
+		return s.primary
+	}
+	return s
 }
 
 // stagesOf returns the labels on a version, sorted so responses are stable.
@@ -112,7 +137,6 @@ func (s *secret) addVersion(v *version, stages []string) {
 	s.versions[v.id] = v
 	s.order = append(s.order, v.id)
 	s.stage(v.id, stages)
-	s.changed = v.created
 }
 
 // stage attaches stages to a version, AWSCURRENT when none are given.
@@ -132,7 +156,6 @@ func (s *secret) stage(id string, stages []string) {
 			s.attach(st, id)
 		}
 	}
-	s.changed = now()
 }
 
 // hasValue reports whether any version holds a value.
@@ -176,8 +199,16 @@ func (s *secret) pick(versionID, stage string) (*version, error) {
 	return v, nil
 }
 
-// touch records a read the way AWS does: to the day only.
+// touch records a read of v through s the way AWS does: to the day only.
 func (s *secret) touch(v *version) {
 	day := now().Truncate(24 * time.Hour)
 	s.accessed, v.accessed = day, day
+}
+
+// latest returns the later of two dates.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
