@@ -163,8 +163,10 @@ func (d *Database) checkUsername(cur *dbSecret, user string) error {
 }
 
 // CheckPending refuses an AWSPENDING version whose engine, host or port
-// differs from AWSCURRENT's, or whose user is not AWSCURRENT's (single
-// user) or the other user of its pair (alternating users).
+// differs from AWSCURRENT's, whose user is not AWSCURRENT's (single user)
+// or the other user of its pair (alternating users), or whose user name or
+// password the engine's statements cannot carry (a NUL byte; for MySQL,
+// invalid UTF-8; for PostgreSQL, a password other than printable ASCII).
 func (d *Database) CheckPending(ctx context.Context, r *Rotation) error {
 	cur, err := d.read(ctx, r, StageCurrent)
 	if err != nil {
@@ -174,7 +176,14 @@ func (d *Database) CheckPending(ctx context.Context, r *Rotation) error {
 	if err != nil {
 		return err
 	}
-	return d.checkPair(cur, pend)
+	if err := d.checkPair(cur, pend); err != nil {
+		return err
+	}
+	if key, err := pend.eng.checkCredentials(pend.Username, string(pend.Password)); err != nil {
+		return &Error{Kind: BadSecretValue, Stage: StagePending, Key: key,
+			Problem: "the AWSPENDING version's " + strconv.Quote(key) + " key cannot be used", Err: err}
+	}
+	return nil
 }
 
 // SetSecret does nothing when the AWSPENDING credentials log in already.

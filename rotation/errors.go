@@ -24,15 +24,16 @@ const (
 	// Manager or a NAT gateway, and a Lambda timeout that leaves room for
 	// the step.
 	SecretsManagerUnreachable
-	// SecretsManagerFailed: Secrets Manager answered with an error (access
-	// denied, KMS, throttling...). Op names the call.
+	// SecretsManagerFailed: Secrets Manager answered with an error
+	// (access denied, KMS, throttling...). Op names the call.
 	SecretsManagerFailed
-	// BadSecretValue: a version's value is not what the strategy needs: not
-	// JSON, a key missing or of the wrong type, an engine the strategy does
-	// not rotate. Key names the key.
+	// BadSecretValue: a version's value is not what the strategy needs:
+	// not JSON, a key missing or of the wrong type, an engine the strategy
+	// does not rotate, a password the engine cannot take. Key names the
+	// key.
 	BadSecretValue
-	// BadUsername: the user name cannot be rotated, for example one the engine
-	// cannot hold once _clone is appended.
+	// BadUsername: the user name cannot be rotated, for example one the
+	// engine cannot hold once _clone is appended.
 	BadUsername
 	// Mismatch: the AWSPENDING version points at another host, port, user
 	// or engine than AWSCURRENT (or the master secret at another host):
@@ -43,14 +44,14 @@ const (
 	// security group lets the function's in on its port, and that the
 	// function's subnets route to it.
 	DatabaseUnreachable
-	// TLSFailed: no TLS connection could be made: the server offers none, or its
-	// certificate does not verify against the configured CA.
+	// TLSFailed: no TLS connection could be made: the server offers none,
+	// or its certificate does not verify against the configured CA.
 	TLSFailed
 	// LoginRefused: the database refused the credentials of the version
 	// Stage names.
 	LoginRefused
-	// DatabaseFailed: the database refused a statement, for example for want of
-	// a privilege.
+	// DatabaseFailed: a statement failed, for example for want of a
+	// privilege, or the connection broke.
 	DatabaseFailed
 )
 
@@ -187,9 +188,4 @@ func redact(s string, secrets []string) string {
 		}
 	}
 	return s
-}
-
-// errorf returns an *Error of kind k about stage.
-func newError(k Kind, stage, problem string, err error) *Error {
-	return &Error{Kind: k, Stage: stage, Problem: problem, Err: err}
 }

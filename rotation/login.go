@@ -18,9 +18,12 @@ type dbEngine interface {
 	nameUnit() string
 	// connect logs in as s.Username to dbname ("" for the default).
 	connect(ctx context.Context, d *Database, s *dbSecret, dbname string) (session, error)
-	// classify returns LoginRefused or TLS for the errors of the engine's
-	// driver that mean so, Failed otherwise.
+	// classify returns LoginRefused or TLSFailed for the errors of the
+	// engine's driver that mean so, Failed otherwise.
 	classify(err error) Kind
+	// checkCredentials refuses a user name or password the engine's
+	// statements cannot carry safely, and names its key.
+	checkCredentials(user, password string) (key string, err error)
 }
 
 // session is one connection to the database.
@@ -98,8 +101,5 @@ func classifyConnect(err, ctxErr error) Kind {
 
 // dbError is the error of a statement that failed.
 func dbError(err error, doing string) error {
-	if e := (*Error)(nil); errors.As(err, &e) {
-		return err
-	}
 	return &Error{Kind: DatabaseFailed, Problem: doing + " failed", Err: err}
 }

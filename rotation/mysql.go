@@ -114,6 +114,16 @@ func (s *mysqlSession) quoter(ctx context.Context) (func(string) (string, error)
 	return func(v string) (string, error) { return quoteMySQL(v, noBackslash) }, nil
 }
 
+// checkCredentials refuses what quoteMySQL cannot quote.
+func (mysqlEngine) checkCredentials(user, password string) (string, error) {
+	for key, v := range map[string]string{"username": user, "password": password} {
+		if _, err := quoteMySQL(v, false); err != nil {
+			return key, err
+		}
+	}
+	return "", nil
+}
+
 // errUnquotable is the error of a string no literal can carry safely.
 var errUnquotable = errors.New("rotation: a name or password holds a NUL byte or is not valid UTF-8, which cannot be quoted safely")
 

@@ -18,6 +18,18 @@ func (postgresEngine) maxUsername(string) int     { return 63 }
 func (postgresEngine) nameLength(user string) int { return len(user) }
 func (postgresEngine) nameUnit() string           { return "bytes" }
 
+// checkCredentials refuses a name with a NUL byte, which no identifier can
+// hold, and a password scramVerifier refuses.
+func (postgresEngine) checkCredentials(user, password string) (string, error) {
+	if strings.IndexByte(user, 0) >= 0 {
+		return "username", errors.New("rotation: a PostgreSQL name cannot hold a NUL byte")
+	}
+	if _, err := scramVerifier(password); err != nil {
+		return "password", err
+	}
+	return "", nil
+}
+
 // baseConfig is parsed once per connect because pgx requires configs made
 // by ParseConfig; every field that matters is then set from the secret, so
 // nothing of it (nor of the PG* environment variables it reads) remains

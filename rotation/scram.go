@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"strconv"
 )
 
 // scramIterations is PostgreSQL's default iteration count.
@@ -46,18 +47,5 @@ func scramVerifierWith(password string, salt []byte, iterations int) (string, er
 	stored := sha256.Sum256(mac(salted, "Client Key"))
 	server := mac(salted, "Server Key")
 	b64 := base64.StdEncoding.EncodeToString
-	return "SCRAM-SHA-256$" + itoa(iterations) + ":" + b64(salt) + "$" + b64(stored[:]) + ":" + b64(server), nil
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for ; n > 0; n /= 10 {
-		i--
-		b[i] = byte('0' + n%10)
-	}
-	return string(b[i:])
+	return "SCRAM-SHA-256$" + strconv.Itoa(iterations) + ":" + b64(salt) + "$" + b64(stored[:]) + ":" + b64(server), nil
 }

@@ -3,6 +3,7 @@ package rotation
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,5 +43,18 @@ func TestScramVerifierMatchesPostgres(t *testing.T) {
 		if got, err := scramVerifierWith(pw, salt, iterations); err != nil || got != stored {
 			t.Errorf("verifier of %q = %s, %v; PostgreSQL stores %s", pw, got, err, stored)
 		}
+	}
+}
+
+func TestScramVerifierRefusesWhatSASLprepChanges(t *testing.T) {
+	t.Parallel()
+	for _, pw := range []string{"tab\there", "naïve", "\x7f"} {
+		if _, err := scramVerifier(pw); !errors.Is(err, errNotPrintable) {
+			t.Errorf("scramVerifier(%q) = %v, want errNotPrintable", pw, err)
+		}
+	}
+	v, err := scramVerifier(`a b~!'"\`)
+	if err != nil || !strings.HasPrefix(v, "SCRAM-SHA-256$4096:") || strings.ContainsAny(v, `'\`) {
+		t.Errorf("scramVerifier = %q, %v; want a verifier with no quote or backslash", v, err)
 	}
 }

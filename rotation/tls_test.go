@@ -66,3 +66,18 @@ func TestTLSByDefault(t *testing.T) {
 }
 
 func testPool(t *testing.T) *x509.CertPool { return testdb.UntrustedRootCAs(t) }
+
+func TestTLSConfig(t *testing.T) {
+	t.Parallel()
+	if c := (TLS{Mode: TLSDisable}).config("db"); c != nil {
+		t.Errorf("TLSDisable: config %v, want nil", c)
+	}
+	if c := (TLS{}).config("db"); c == nil || !c.InsecureSkipVerify {
+		t.Errorf("TLSRequire without a CA: want encryption without verification")
+	}
+	for _, tls := range []TLS{{RootCAs: testPool(t)}, {Mode: TLSVerifyFull}} {
+		if c := tls.config("db"); c == nil || c.InsecureSkipVerify || c.ServerName != "db" {
+			t.Errorf("%+v: want verification of host db", tls)
+		}
+	}
+}

@@ -1,0 +1,556 @@
+package rotation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/secretcache/secretcache-go/internal/testdb"
+	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
+)
+
+// steps is the order of a rotation's invocations.
+var steps = []Step{CreateSecret, SetSecret, TestSecret, FinishSecret}
+
+// wantTables is, per scheme, what AWSCURRENT / AWSPENDING / AWSPREVIOUS do
+// at each point of a first and a second rotation (✓ logs in, ✗ refused,
+// – no value): the table of the rotation's specification.
+var wantTables = map[Scheme]map[string]string{
+	SingleUser: {
+		"1 before createSecret": "✓ – –",
+		"1 after createSecret":  "✓ ✗ –",
+		"1 after setSecret":     "✗ ✓ –",
+		"1 after testSecret":    "✗ ✓ –",
+		"1 after finishSecret":  "✓ ✓ ✗",
+		"2 after setSecret":     "✗ ✓ ✗",
+		"2 after finishSecret":  "✓ ✓ ✗",
+	},
+	AlternatingUsers: {
+		"1 before createSecret": "✓ – –",
+		"1 after createSecret":  "✓ ✗ –", // no clone yet
+		"1 after setSecret":     "✓ ✓ –", // clone created
+		"1 after testSecret":    "✓ ✓ –",
+		"1 after finishSecret":  "✓ ✓ ✓",
+		"2 after setSecret":     "✓ ✓ ✗", // the first user's old password
+		"2 after finishSecret":  "✓ ✓ ✓",
+	},
+}
+
+// gate is a wrap that stops before and after each step until the test
+// resumes it.
+type gate struct {
+	events chan string
+	resume chan struct{}
+}
+
+func newGate() *gate { return &gate{events: make(chan string), resume: make(chan struct{})} }
+
+func (g *gate) wrap(ctx context.Context, ev Event, run func() error) error {
+	if err := g.stop(ctx, "before "+string(ev.Step)); err != nil {
+		return err
+	}
+	err := run()
+	if err2 := g.stop(ctx, "after "+string(ev.Step)); err2 != nil {
+		return err2
+	}
+	return err
+}
+
+func (g *gate) stop(ctx context.Context, point string) error {
+	select {
+	case g.events <- point:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-g.resume:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// next waits for the rotation to reach want.
+func (g *gate) next(t *testing.T, want string) {
+	t.Helper()
+	select {
+	case got := <-g.events:
+		if got != want {
+			t.Fatalf("rotation reached %q, want %q", got, want)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("rotation did not reach %q within a minute", want)
+	}
+}
+
+// TestRotationStepByStep drives two rotations through RotateSecret,
+// stopping around each step to check which versions log in.
+func TestRotationStepByStep(t *testing.T) {
+	t.Parallel()
+	for _, c := range append(dbCases, tlsCases()...) {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c)
+			firstUser, firstPassword, _ := e.version(StageCurrent)
+			g := newGate()
+			e.setWrap(g.wrap)
+			want := wantTables[c.scheme]
+			var tokens []string
+			for round := 1; round <= 2; round++ {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				defer cancel()
+				token, err := e.start(ctx)
+				if err != nil {
+					t.Fatalf("RotateSecret: %v", err)
+				}
+				tokens = append(tokens, token)
+				for _, step := range steps {
+					for _, when := range []string{"before", "after"} {
+						point := when + " " + string(step)
+						g.next(t, point)
+						if w, ok := want[fmt.Sprint(round, " ", point)]; ok {
+							if got := e.table(); got != w {
+								t.Errorf("rotation %d, %s: C P PREVIOUS = %s, want %s", round, point, got, w)
+							}
+						}
+						g.resume <- struct{}{}
+					}
+				}
+				if err := e.sm.WaitRotation(ctx, e.arn); err != nil {
+					t.Fatalf("rotation %d: %v", round, err)
+				}
+			}
+			e.checkLabels(map[string][]string{tokens[1]: {StageCurrent, StagePending}, tokens[0]: {StagePrevious}})
+			if c.scheme == SingleUser {
+				if e.logsIn(firstUser, firstPassword) {
+					t.Error("the first password still logs in after two rotations")
+				}
+				return
+			}
+			cur, _, _ := e.version(StageCurrent)
+			prev, _, _ := e.version(StagePrevious)
+			if cur != e.user || prev != e.clone {
+				t.Errorf("AWSCURRENT is %s and AWSPREVIOUS %s, want %s and %s", cur, prev, e.user, e.clone)
+			}
+			e.checkClone()
+		})
+	}
+}
+
+// checkLabels checks the labels of the versions want names.
+func (e *dbEnv) checkLabels(want map[string][]string) {
+	e.t.Helper()
+	got, err := e.sm.VersionStages(e.arn)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for id, labels := range want {
+		have := slices.Clone(got[id])
+		slices.Sort(have)
+		slices.Sort(labels)
+		if !slices.Equal(have, labels) {
+			e.t.Errorf("version %s has labels %v, want %v", id, have, labels)
+		}
+	}
+}
+
+// checkClone checks that the clone has the first user's rights: on MySQL
+// the same grant lines at every host, on PostgreSQL LOGIN and membership
+// of the first user's role; and that it reads a table the first user made.
+func (e *dbEnv) checkClone() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if e.srv.Engine == testdb.EngineMySQL {
+		for _, host := range []string{"%", "localhost", "127.0.0.1"} {
+			user, clone := e.grants(ctx, e.user, host), e.grants(ctx, e.clone, host)
+			if len(user) < 2 || !slices.Equal(user, clone) {
+				e.t.Errorf("grants at %s: first user %q, clone %q; want the same lines", host, user, clone)
+			}
+			var userTLS, cloneTLS string
+			q := "SELECT ssl_type FROM mysql.user WHERE User = ? AND Host = ?"
+			if err := e.admin.QueryRowContext(ctx, q, e.user, host).Scan(&userTLS); err != nil {
+				e.t.Fatal(err)
+			}
+			if err := e.admin.QueryRowContext(ctx, q, e.clone, host).Scan(&cloneTLS); err != nil || cloneTLS != userTLS {
+				e.t.Errorf("TLS requirement at %s: first user %q, clone %q (%v); want the same", host, userTLS, cloneTLS, err)
+			}
+		}
+	} else {
+		var login, member bool
+		err := e.admin.QueryRowContext(ctx, `SELECT r.rolcanlogin, pg_has_role(r.oid, $2, 'MEMBER')
+			FROM pg_roles r WHERE r.rolname = $1`, e.clone, e.user).Scan(&login, &member)
+		if err != nil || !login || !member {
+			e.t.Errorf("clone: LOGIN %v, member of the first user's role %v, error %v; want true, true", login, member, err)
+		}
+	}
+}
+
+// grants returns SHOW GRANTS FOR user@host, with the grantee and the
+// password hash taken out, sorted.
+func (e *dbEnv) grants(ctx context.Context, user, host string) []string {
+	e.t.Helper()
+	rows, err := e.admin.QueryContext(ctx, "SHOW GRANTS FOR ?@?", user, host)
+	if err != nil {
+		e.t.Fatalf("SHOW GRANTS FOR %s@%s: %v", user, host, err)
+	}
+	defer rows.Close()
+	hash := regexp.MustCompile(` IDENTIFIED BY PASSWORD '[^']*'`)
+	var lines []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			e.t.Fatal(err)
+		}
+		line = strings.ReplaceAll(line, "`"+user+"`@`"+host+"`", "<grantee>")
+		lines = append(lines, hash.ReplaceAllString(line, ""))
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+// TestEachStepTwice runs every step a second time right after it ran and
+// checks that the second run changed nothing: no value put, no label
+// moved, and in setSecret no login but the one that finds AWSPENDING
+// working.
+func TestEachStepTwice(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c)
+			var failures atomic.Int32
+			e.setWrap(func(ctx context.Context, ev Event, run func() error) error {
+				if err := run(); err != nil {
+					return err
+				}
+				before := e.counts()
+				err := run()
+				after := e.counts()
+				want := before
+				if ev.Step == SetSecret || ev.Step == TestSecret {
+					want.dials++ // the AWSPENDING login
+				}
+				if err != nil || after != want {
+					failures.Add(1)
+					t.Errorf("%s again: %v, counts %+v -> %+v, want %+v", ev.Step, err, before, after, want)
+				}
+				return err
+			})
+			for range 2 {
+				if _, err := e.rotate(); err != nil {
+					t.Fatalf("rotation: %v", err)
+				}
+			}
+			if got, want := e.table(), wantTables[c.scheme]["2 after finishSecret"]; got != want {
+				t.Errorf("after two rotations: %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// counts are what a step may change.
+type counts struct{ puts, moves, dials int64 }
+
+func (e *dbEnv) counts() counts {
+	return counts{int64(e.sm.Calls("PutSecretValue")), int64(e.sm.Calls("UpdateSecretVersionStage")), e.dials.Load()}
+}
+
+// TestInterruptedRotationCompletes fails the first attempt of a rotation
+// right after each step succeeded, as a Lambda killed after its work; the
+// service's retry with the same token completes the rotation.
+func TestInterruptedRotationCompletes(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		for _, after := range steps {
+			t.Run(c.name+"/after "+string(after), func(t *testing.T) {
+				t.Parallel()
+				e := newDBEnv(t, c)
+				var creates atomic.Int32
+				e.setWrap(func(ctx context.Context, ev Event, run func() error) error {
+					if ev.Step == CreateSecret {
+						creates.Add(1)
+					}
+					err := run()
+					if err == nil && ev.Step == after && creates.Load() == 1 {
+						return errors.New("interrupted")
+					}
+					return err
+				})
+				token, err := e.rotate()
+				if err != nil {
+					t.Fatalf("rotation: %v", err)
+				}
+				if n := creates.Load(); n != 2 {
+					t.Errorf("the rotation ran %d times, want 2 (one retry)", n)
+				}
+				if got, want := e.table(), wantTables[c.scheme]["1 after finishSecret"]; got != want {
+					t.Errorf("after the rotation: %s, want %s", got, want)
+				}
+				e.checkLabels(map[string][]string{token: {StageCurrent, StagePending}})
+			})
+		}
+	}
+}
+
+// TestFailingSetSecretKeepsCurrent breaks the connection that sends the
+// statement changing the database, so that setSecret fails half-way; the
+// rotation is left pending with AWSCURRENT working, and a retry of the same
+// rotation completes it.
+func TestFailingSetSecretKeepsCurrent(t *testing.T) {
+	t.Parallel()
+	breakOn := map[string]string{
+		"mysql/single-user":          "SET PASSWORD",
+		"mysql/alternating-users":    "GRANT", // after CREATE USER: the clone exists without its grants
+		"postgres/single-user":       "ALTER ROLE",
+		"postgres/alternating-users": "GRANT", // inside the transaction that creates the clone
+	}
+	for _, c := range dbCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c, secretsmanagertest.WithRotationAttempts(1))
+			stmt := breakOn[c.name]
+			e.breakOn.Store(&stmt)
+			token, err := e.rotate()
+			var re *Error
+			if !errors.As(err, &re) || re.Step != SetSecret || re.Kind != DatabaseFailed {
+				t.Fatalf("rotation: %v, want a DatabaseFailed error at setSecret, from the broken connection", err)
+			}
+			if got := e.table(); got != "✓ ✗ –" {
+				t.Errorf("after the failed setSecret: %s, want ✓ ✗ –", got)
+			}
+			// Secrets Manager reattempts the rotation with the same token.
+			e.breakOn.Store(nil)
+			for _, step := range steps {
+				ev := Event{SecretID: e.arn, ClientRequestToken: token, Step: step}
+				if err := e.h.Handle(context.Background(), ev); err != nil {
+					t.Fatalf("%s of the retry: %v", step, err)
+				}
+			}
+			if got, want := e.table(), wantTables[c.scheme]["1 after finishSecret"]; got != want {
+				t.Errorf("after the retry: %s, want %s", got, want)
+			}
+			if c.scheme == AlternatingUsers {
+				e.checkClone()
+			}
+		})
+	}
+}
+
+// TestConfusedDeputy puts an AWSPENDING version that points elsewhere and
+// checks that setSecret refuses it before logging in to anything.
+func TestConfusedDeputy(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		tests := []struct {
+			key    string
+			change func(e *dbEnv, v map[string]any)
+		}{
+			{"host", func(e *dbEnv, v map[string]any) { v["host"] = "localhost" }}, // the same server, another name
+			{"port", func(e *dbEnv, v map[string]any) { v["port"] = e.srv.Port + 1 }},
+			{"engine", func(e *dbEnv, v map[string]any) {
+				v["engine"] = map[string]string{"mysql": "postgres", "postgres": "mysql"}[e.srv.Engine]
+			}},
+			{"username", func(e *dbEnv, v map[string]any) { v["username"] = "root" }},
+		}
+		for _, tt := range tests {
+			t.Run(c.name+"/"+tt.key, func(t *testing.T) {
+				t.Parallel()
+				e := newDBEnv(t, c, secretsmanagertest.WithRotationAttempts(1))
+				e.setWrap(func(ctx context.Context, ev Event, run func() error) error {
+					if ev.Step != CreateSecret {
+						return run()
+					}
+					user, _, _ := e.version(StageCurrent)
+					if c.scheme == AlternatingUsers {
+						user = e.clone
+					}
+					v := map[string]any{"engine": e.srv.Engine, "host": e.srv.Host, "port": e.srv.Port,
+						"username": user, "password": randomPassword(), "dbname": e.srv.Database()}
+					tt.change(e, v)
+					_, err := e.sm.Client().PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(e.arn),
+						ClientRequestToken: aws.String(ev.ClientRequestToken), SecretString: aws.String(mustJSON(v)), VersionStages: []string{StagePending}})
+					return err
+				})
+				_, err := e.rotate()
+				var re *Error
+				if !errors.As(err, &re) || re.Kind != Mismatch || re.Key != tt.key || re.Step != SetSecret {
+					t.Fatalf("rotation: %v, want a Mismatch of %s at setSecret", err, tt.key)
+				}
+				if n := e.dials.Load(); n != 0 {
+					t.Errorf("setSecret opened %d connections, want none", n)
+				}
+				if got := e.table(); !strings.HasPrefix(got, "✓") {
+					t.Errorf("AWSCURRENT no longer logs in: %s", got)
+				}
+			})
+		}
+	}
+}
+
+// TestMasterOnAnotherHost gives alternating users a masterarn secret for
+// another host: setSecret refuses to send the admin credentials there.
+func TestMasterOnAnotherHost(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		if c.scheme != AlternatingUsers {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c, secretsmanagertest.WithRotationAttempts(1))
+			cur, err := e.sm.Client().GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(e.arn)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			master := mustJSON(map[string]any{"engine": e.srv.Engine, "host": "localhost", "port": e.srv.Port, "username": "admin", "password": "x"})
+			masterARN, err := e.sm.CreateSecret("admin/elsewhere-"+e.user, master)
+			if err != nil {
+				t.Fatal(err)
+			}
+			value := strings.Replace(aws.ToString(cur.SecretString), `"masterarn":"`, `"masterarn":"`+masterARN+`","old":"`, 1)
+			if _, err := e.sm.PutSecretValue(e.arn, value); err != nil {
+				t.Fatal(err)
+			}
+			_, err = e.rotate()
+			var re *Error
+			if !errors.As(err, &re) || re.Kind != Mismatch || re.Stage != StageMaster || re.Key != "host" {
+				t.Fatalf("rotation: %v, want a Mismatch of the masterarn secret's host", err)
+			}
+		})
+	}
+}
+
+// fixedPasswords is a Client whose GetRandomPassword answers passwords
+// that need quoting, in turn.
+type fixedPasswords struct {
+	Client
+	n atomic.Int32
+}
+
+func (f *fixedPasswords) GetRandomPassword(context.Context, *secretsmanager.GetRandomPasswordInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetRandomPasswordOutput, error) {
+	pw := []string{`it's a "quoted" \pass\' -- ;`, `\\'' OR ''=' /* @ */`}[f.n.Add(1)%2]
+	return &secretsmanager.GetRandomPasswordOutput{RandomPassword: aws.String(pw)}, nil
+}
+
+// TestPasswordsThatNeedQuoting rotates to passwords with quotes,
+// backslashes and comment markers, which reach the database only as quoted
+// literals (MySQL) or SCRAM verifiers (PostgreSQL).
+func TestPasswordsThatNeedQuoting(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c)
+			e.configure(func(h *Handler, _ *Database) { h.Client = &fixedPasswords{Client: h.Client} })
+			for round := 1; round <= 2; round++ {
+				if _, err := e.rotate(); err != nil {
+					t.Fatalf("rotation %d: %v", round, err)
+				}
+				if got, want := e.table(), wantTables[c.scheme][fmt.Sprint(round, " after finishSecret")]; got != want {
+					t.Errorf("after rotation %d: %s, want %s", round, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestRotateImmediatelyFalse checks the configuration test Secrets Manager
+// runs for RotateSecret with RotateImmediately=false: testSecret alone, on
+// a copy of AWSCURRENT, which must pass and change nothing.
+func TestRotateImmediatelyFalse(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c)
+			var ran []Step
+			e.setWrap(func(ctx context.Context, ev Event, run func() error) error {
+				ran = append(ran, ev.Step)
+				return run()
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			before, err := e.sm.VersionStages(e.arn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = e.sm.Client().RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String(e.arn), RotateImmediately: aws.Bool(false)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.sm.WaitRotation(ctx, e.arn); err != nil {
+				t.Fatalf("configuration test: %v", err)
+			}
+			if !slices.Equal(ran, []Step{TestSecret}) {
+				t.Errorf("steps run: %v, want testSecret alone", ran)
+			}
+			after, _ := e.sm.VersionStages(e.arn)
+			if fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("versions %v after the test, want %v", after, before)
+			}
+			if got := e.table(); got != "✓ – –" {
+				t.Errorf("after the test: %s, want ✓ – –", got)
+			}
+		})
+	}
+}
+
+// TestRefusedLoginNamesTheVersion makes the database refuse the credentials
+// setSecret logs in with: the user's password changed behind the secret's
+// back (single user), or a wrong password in the masterarn secret
+// (alternating users). The error names whose credentials were refused.
+func TestRefusedLoginNamesTheVersion(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c, secretsmanagertest.WithRotationAttempts(1))
+			want := "refused the credentials of AWSPENDING and AWSCURRENT for user " + `"` + e.user + `"`
+			stage := StageCurrent
+			if c.scheme == SingleUser {
+				e.srv.SetPassword(t, e.user, randomPassword())
+			} else {
+				cur, err := e.sm.Client().GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(e.arn)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var v struct{ MasterARN string }
+				if err := json.Unmarshal([]byte(aws.ToString(cur.SecretString)), &v); err != nil {
+					t.Fatal(err)
+				}
+				master, err := e.sm.Client().GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(v.MasterARN)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var m map[string]any
+				if err := json.Unmarshal([]byte(aws.ToString(master.SecretString)), &m); err != nil {
+					t.Fatal(err)
+				}
+				m["password"] = "wrong-" + randomPassword()
+				if _, err := e.sm.PutSecretValue(v.MasterARN, mustJSON(m)); err != nil {
+					t.Fatal(err)
+				}
+				want, stage = "refused the masterarn secret's credentials", StageMaster
+			}
+			_, err := e.rotate()
+			var re *Error
+			if !errors.As(err, &re) || re.Kind != LoginRefused || re.Stage != stage || re.Step != SetSecret {
+				t.Fatalf("rotation: %v, want LoginRefused of %s at setSecret", err, stage)
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		})
+	}
+}
