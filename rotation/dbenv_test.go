@@ -78,6 +78,7 @@ type dbEnv struct {
 	// configure while rotations may run.
 	mu   sync.Mutex
 	wrap func(ctx context.Context, ev Event, run func() error) error // around each step
+	impl secretsmanagertest.RotationFunc                             // instead of the Handler, if set
 }
 
 // syncBuffer is a bytes.Buffer that steps on several goroutines may log to.
@@ -98,8 +99,34 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newDBEnv(t testing.TB, c dbCase, opts ...secretsmanagertest.Option) *dbEnv {
+// envConfig is what the options of newDBEnv change.
+type envConfig struct {
+	emulator []secretsmanagertest.Option
+	keys     map[string]any // more keys of the secret and of the masterarn secret
+	anyHost  bool           // MySQL: the user exists only at host '%'
+}
+
+type envOption func(*envConfig)
+
+// oneAttempt leaves a rotation pending after its first failure, instead of
+// retrying it.
+func oneAttempt(c *envConfig) {
+	c.emulator = append(c.emulator, secretsmanagertest.WithRotationAttempts(1))
+}
+
+// withKeys adds keys to the secret.
+func withKeys(keys map[string]any) envOption { return func(c *envConfig) { c.keys = keys } }
+
+// anyHostOnly drops the MySQL user's accounts but user@'%', as on RDS
+// where users are created for '%' only.
+func anyHostOnly(c *envConfig) { c.anyHost = true }
+
+func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 	t.Helper()
+	var cfg envConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	e := &dbEnv{t: t, c: c, srv: c.server(t)}
 	e.admin = e.srv.AdminDB(t)
 	e.user = testdb.UniqueName("rot")
@@ -107,16 +134,22 @@ func newDBEnv(t testing.TB, c dbCase, opts ...secretsmanagertest.Option) *dbEnv 
 	password := randomPassword()
 	e.srv.CreateUser(t, e.user, password)
 	t.Cleanup(func() { e.dropUser(e.clone) }) // before CreateUser's cleanup drops the user
+	if cfg.anyHost && e.srv.Engine == testdb.EngineMySQL {
+		e.adminExec("DROP USER ?@'localhost', ?@'127.0.0.1'", e.user, e.user)
+	}
 	if e.srv.RootCAs() != nil && e.srv.Engine == testdb.EngineMySQL {
 		// Only the PostgreSQL TLS server refuses logins without TLS.
 		e.adminExec("ALTER USER ?@'%', ?@'localhost', ?@'127.0.0.1' REQUIRE SSL", e.user, e.user, e.user)
 	}
-	e.sm = secretsmanagertest.NewServer(opts...)
+	e.sm = secretsmanagertest.NewServer(cfg.emulator...)
 	t.Cleanup(e.sm.Close)
 	secret := map[string]any{"engine": e.srv.Engine, "host": e.srv.Host, "port": e.srv.Port,
 		"username": e.user, "password": password, "dbname": e.srv.Database()}
 	if c.scheme == AlternatingUsers {
-		secret["masterarn"] = e.newMaster()
+		secret["masterarn"] = e.newMaster(cfg.keys)
+	}
+	for k, v := range cfg.keys {
+		secret[k] = v
 	}
 	var err error
 	if e.arn, err = e.sm.CreateSecret("app/"+e.user, mustJSON(secret)); err != nil {
@@ -137,8 +170,8 @@ func newDBEnv(t testing.TB, c dbCase, opts ...secretsmanagertest.Option) *dbEnv 
 }
 
 // newMaster creates an admin account for alternating users and a secret
-// of its credentials, and returns the secret's ARN.
-func (e *dbEnv) newMaster() string {
+// of its credentials with keys added, and returns the secret's ARN.
+func (e *dbEnv) newMaster(keys map[string]any) string {
 	name, password := testdb.UniqueName("adm"), randomPassword()
 	if e.srv.Engine == testdb.EngineMySQL {
 		e.adminExec("CREATE USER ?@'%' IDENTIFIED BY ?", name, password)
@@ -147,8 +180,11 @@ func (e *dbEnv) newMaster() string {
 		e.adminExec(`CREATE ROLE "` + name + `" LOGIN CREATEROLE PASSWORD '` + password + `'`)
 	}
 	e.t.Cleanup(func() { e.dropUser(name) })
-	arn, err := e.sm.CreateSecret("admin/"+name, mustJSON(map[string]any{"engine": e.srv.Engine, "host": e.srv.Host,
-		"port": e.srv.Port, "username": name, "password": password}))
+	master := map[string]any{"engine": e.srv.Engine, "host": e.srv.Host, "port": e.srv.Port, "username": name, "password": password}
+	for k, v := range keys {
+		master[k] = v
+	}
+	arn, err := e.sm.CreateSecret("admin/"+name, mustJSON(master))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -191,10 +227,13 @@ func (e *dbEnv) dropUser(user string) {
 func (e *dbEnv) invoke(ctx context.Context, req secretsmanagertest.RotationRequest) error {
 	ev := Event{SecretID: req.SecretID, ClientRequestToken: req.ClientRequestToken, Step: Step(req.Step), RotationToken: req.RotationToken}
 	e.mu.Lock()
-	wrap, h, d := e.wrap, *e.h, *e.db
+	wrap, impl, h, d := e.wrap, e.impl, *e.h, *e.db
 	e.mu.Unlock()
 	h.Strategy = &d
 	run := func() error { return h.Handle(ctx, ev) }
+	if impl != nil {
+		run = func() error { return impl(ctx, req) }
+	}
 	if wrap == nil {
 		return run()
 	}

@@ -11,8 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
-	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
 // TestFailingSetSecretKeepsCurrent breaks the connection that sends the
@@ -30,7 +28,7 @@ func TestFailingSetSecretKeepsCurrent(t *testing.T) {
 	for _, c := range dbCases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			e := newDBEnv(t, c, secretsmanagertest.WithRotationAttempts(1))
+			e := newDBEnv(t, c, oneAttempt)
 			stmt := breakOn[c.name]
 			e.breakOn.Store(&stmt)
 			token, err := e.rotate()
@@ -78,7 +76,7 @@ func TestConfusedDeputy(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(c.name+"/"+tt.key, func(t *testing.T) {
 				t.Parallel()
-				e := newDBEnv(t, c, secretsmanagertest.WithRotationAttempts(1))
+				e := newDBEnv(t, c, oneAttempt)
 				e.setWrap(func(ctx context.Context, ev Event, run func() error) error {
 					if ev.Step != CreateSecret {
 						return run()
@@ -120,7 +118,7 @@ func TestMasterOnAnotherHost(t *testing.T) {
 		}
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			e := newDBEnv(t, c, secretsmanagertest.WithRotationAttempts(1))
+			e := newDBEnv(t, c, oneAttempt)
 			cur, err := e.sm.Client().GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(e.arn)})
 			if err != nil {
 				t.Fatal(err)
@@ -186,7 +184,7 @@ func TestRefusedLoginNamesTheVersion(t *testing.T) {
 	for _, c := range dbCases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			e := newDBEnv(t, c, secretsmanagertest.WithRotationAttempts(1))
+			e := newDBEnv(t, c, oneAttempt)
 			want := "refused the credentials of AWSPENDING and AWSCURRENT for user " + `"` + e.user + `"`
 			stage := StageCurrent
 			if c.scheme == SingleUser {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/secretcache/secretcache-go/internal/testdb"
-	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
 // TestTLSByDefault rotates with TLS settings against servers with and
@@ -38,7 +37,7 @@ func TestTLSByDefault(t *testing.T) {
 				if tt.tlsSrv {
 					c.server = map[string]func(testing.TB) *testdb.Server{"mysql": testdb.MySQLTLS, "postgres": testdb.PostgresTLS}[strings.Split(c.name, "/")[0]]
 				}
-				e := newDBEnv(t, c, secretsmanagertest.WithRotationAttempts(1))
+				e := newDBEnv(t, c, oneAttempt)
 				e.configure(func(_ *Handler, d *Database) { d.TLS = tt.tls(e.srv, t) })
 				_, err := e.rotate()
 				if tt.wantKind == -1 {
