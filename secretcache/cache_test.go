@@ -229,7 +229,7 @@ func TestEmptySecretID(t *testing.T) {
 	}{
 		{"GetSecretString", func() error { _, err := c.GetSecretString(""); return err }},
 		{"GetSecretBinary", func() error { _, err := c.GetSecretBinary(""); return err }},
-		{"RefreshNow", func() error { return c.RefreshNow("") }},
+		{"RefreshNow", func() error { return c.refreshNowErr("") }},
 		{"GetVersion", func() error { _, err := c.GetVersion(context.Background(), "", ""); return err }},
 		{"Prefetch", func() error { return c.Prefetch(context.Background(), "") }},
 	}
@@ -282,7 +282,7 @@ func TestZeroConfigMeansDefaults(t *testing.T) {
 	defer c.Close()
 	want := settings{maxSize: DefaultMaxCacheSize, ttl: time.Duration(DefaultCacheItemTTL), stage: DefaultVersionStage,
 		retryBase: DefaultRetryBaseDelay, retryMax: DefaultRetryMaxDelay, minRefresh: DefaultMinRefreshInterval,
-		fetchTimeout: DefaultFetchTimeout}
+		fetchTimeout: DefaultFetchTimeout, tick: time.Second}
 	if c.cfg != want {
 		t.Errorf("settings: got %+v, want %+v", c.cfg, want)
 	}
@@ -387,5 +387,28 @@ func TestClientInterfaceFits(t *testing.T) {
 	defer c.Close()
 	if got, err := c.GetSecretString("db"); err != nil || got != hunter {
 		t.Errorf("got %q, %v", got, err)
+	}
+}
+
+func TestGetSecretStringVersion(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, nil)
+	f.put("db", "AWSCURRENT", "v1", "one")
+	s, v, err := c.GetSecretStringVersion(context.Background(), "db", "")
+	if err != nil || s != "one" || v.VersionID != "v1" {
+		t.Fatalf("got (%q, %q, %v), want (one, v1, nil)", s, v.VersionID, err)
+	}
+	f.put("db", "AWSCURRENT", "v2", "two")
+	if _, err := c.Refresh(context.Background(), "db", ""); err != nil {
+		t.Fatal(err)
+	}
+	s, v, err = c.GetSecretStringVersion(context.Background(), "db", "AWSCURRENT")
+	if err != nil || s != "two" || v.VersionID != "v2" {
+		t.Fatalf("after refresh got (%q, %q, %v), want (two, v2, nil)", s, v.VersionID, err)
+	}
+	f.putBinary("bin", "AWSCURRENT", "b1", []byte{1})
+	var inv *InvalidOperationError
+	if _, _, err := c.GetSecretStringVersion(context.Background(), "bin", ""); !errors.As(err, &inv) {
+		t.Fatalf("binary secret: got %v, want *InvalidOperationError", err)
 	}
 }

@@ -65,7 +65,7 @@ func TestHookStoresWhatPutReturns(t *testing.T) {
 	if h.puts.Load() != 2 || h.gets.Load() != 4 {
 		t.Errorf("hook calls: got %d puts, %d gets; want 2, 4", h.puts.Load(), h.gets.Load())
 	}
-	kept := c.ix.load("db").def.val.Load()
+	kept := c.ix.lookup("db", "").val.Load()
 	r, ok := kept.kept.(*reversed)
 	if !ok || r.text != reverse(hunter) || kept.str != nil {
 		t.Errorf("cache keeps %#v, want only what Put returned", kept)

@@ -77,6 +77,9 @@ func (s *Server) rotateSecret(ctx context.Context, in *rotateSecretInput) (*secr
 		function = *in.RotationLambdaARN
 	}
 	if fn == nil {
+		fn = s.store.lambdas[function]
+	}
+	if fn == nil {
 		if function == "" {
 			return nil, errInvalidRequest("No Lambda rotation function ARN is associated with this secret.")
 		}

@@ -210,3 +210,32 @@ func TestCancelRotateSecretWithoutRotation(t *testing.T) {
 		t.Errorf("missing secret: got %v, want *types.ResourceNotFoundException", err)
 	}
 }
+
+func TestSetRotationLambda(t *testing.T) {
+	t.Parallel()
+	srv, c := newServer(t)
+	mustCreate(t, srv, "db", "old")
+	const lambda = "arn:aws:lambda:us-east-1:123456789012:function:rotator"
+	var rec recorder
+	srv.SetRotationLambda(lambda, templateRotation(c, "new", &rec, nil))
+	if _, err := c.RotateSecret(context.Background(), &secretsmanager.RotateSecretInput{SecretId: aws.String("db")}); errorCode(err) != "InvalidRequestException" {
+		t.Fatalf("without the Lambda ARN: got %v, want InvalidRequestException", err)
+	}
+	rotate(t, c, &secretsmanager.RotateSecretInput{SecretId: aws.String("db"), RotationLambdaARN: aws.String(lambda)})
+	if err := waitRotation(t, srv, "db"); err != nil {
+		t.Fatal(err)
+	}
+	// The configured ARN is remembered: the next rotation needs no ARN,
+	// and it cannot be invoked once removed.
+	rotate(t, c, &secretsmanager.RotateSecretInput{SecretId: aws.String("db")})
+	if err := waitRotation(t, srv, "db"); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.count("createSecret"); got != 2 {
+		t.Errorf("createSecret invocations: got %d, want 2", got)
+	}
+	srv.SetRotationLambda(lambda, nil)
+	if _, err := c.RotateSecret(context.Background(), &secretsmanager.RotateSecretInput{SecretId: aws.String("db")}); errorCode(err) != "AccessDeniedException" {
+		t.Errorf("after removing the function: got %v, want AccessDeniedException", err)
+	}
+}

@@ -94,7 +94,8 @@ func (e *RotationError) Unwrap() error { return e.Err }
 // SetRotationFunc registers fn as the rotation function of the secret that
 // secretID (a name, full ARN or partial ARN) names; a nil fn removes it.
 // RotateSecret invokes it as Secrets Manager invokes a rotation Lambda
-// function. On a secret without one, RotateSecret fails as it does in AWS:
+// function. On a secret without one (and without a SetRotationLambda
+// function for its Lambda ARN), RotateSecret fails as it does in AWS:
 // InvalidRequestException when no Lambda ARN is configured, and
 // AccessDeniedException when one is but cannot be invoked. The
 // registration goes with the secret: it ends when the secret is deleted.
@@ -107,6 +108,23 @@ func (s *Server) SetRotationFunc(secretID string, fn RotationFunc) error {
 	}
 	sec.rot.fn = fn
 	return nil
+}
+
+// SetRotationLambda registers fn as the Lambda function whose ARN is
+// functionARN, for every secret whose rotation names it: through
+// RotateSecret's RotationLambdaARN, or configured by an earlier
+// RotateSecret. A nil fn removes it. A function registered for the secret
+// itself (SetRotationFunc) wins. Registrations outlive Reset, like the
+// functions deployed in an account; they let clients that cannot call Go,
+// such as the AWS CLI through secretsmanager-local, start rotations.
+func (s *Server) SetRotationLambda(functionARN string, fn RotationFunc) {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	if fn == nil {
+		delete(s.store.lambdas, functionARN)
+		return
+	}
+	s.store.lambdas[functionARN] = fn
 }
 
 // WaitRotation waits for the latest rotation of the secret that secretID

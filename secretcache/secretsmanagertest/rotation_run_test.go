@@ -3,8 +3,11 @@ package secretsmanagertest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -312,5 +315,56 @@ func TestRotationFuncPanic(t *testing.T) {
 	}
 	if _, err := getString(t, c, "db", ""); err != nil {
 		t.Errorf("the server after the panic: %v", err)
+	}
+}
+
+// TestReadsDuringRotations reads AWSCURRENT without pause while rotations
+// run: every read succeeds, and the values only move forward.
+func TestReadsDuringRotations(t *testing.T) {
+	t.Parallel()
+	srv, c := newServer(t)
+	mustCreate(t, srv, "db", "0")
+	var (
+		stop   atomic.Bool
+		failed atomic.Value
+		wg     sync.WaitGroup
+	)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			last := 0
+			for !stop.Load() {
+				out, err := getString(t, c, "db", "")
+				if err != nil {
+					failed.Store(err.Error())
+					return
+				}
+				v, _ := strconv.Atoi(aws.ToString(out.SecretString))
+				if v < last {
+					failed.Store(fmt.Sprintf("read %d after %d", v, last))
+					return
+				}
+				last = v
+			}
+		}()
+	}
+	for i := 1; i <= 5; i++ {
+		var rec recorder
+		if err := srv.SetRotationFunc("db", templateRotation(c, strconv.Itoa(i), &rec, nil)); err != nil {
+			t.Fatal(err)
+		}
+		rotate(t, c, &secretsmanager.RotateSecretInput{SecretId: aws.String("db")})
+		if err := waitRotation(t, srv, "db"); err != nil {
+			t.Fatalf("rotation %d: %v", i, err)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	if f := failed.Load(); f != nil {
+		t.Errorf("a read during the rotations: %v", f)
+	}
+	if out, err := getString(t, c, "db", ""); err != nil || aws.ToString(out.SecretString) != "5" {
+		t.Errorf("after five rotations: got %v, %v, want 5", out, err)
 	}
 }

@@ -25,10 +25,11 @@ type store struct {
 	secrets map[string]map[string]*secret // region -> name -> secret; guarded by mu
 	created uint64                        // secrets ever created; guarded by mu
 	changed time.Time                     // the last change date handed out; guarded by mu
+	lambdas map[string]RotationFunc       // by Lambda function ARN (SetRotationLambda); guarded by mu
 }
 
 func newStore(account string) *store {
-	return &store{account: account, secrets: make(map[string]map[string]*secret)}
+	return &store{account: account, secrets: make(map[string]map[string]*secret), lambdas: make(map[string]RotationFunc)}
 }
 
 // in returns the secrets of region. The caller holds st.mu.
