@@ -78,6 +78,10 @@ const statementTimeout = 30 * time.Second
 //   - setSecret makes the confused-deputy checks (same engine, host, port,
 //     and the expected user) before it logs in to anything, not after
 //     trying the AWSPENDING credentials;
+//   - a single user's setSecret logs in with AWSCURRENT first, so that a
+//     rotation is refused no login (AWS's templates try AWSPENDING first,
+//     and the database refuses it once per rotation: a failed login that
+//     lockout policies and alerts count);
 //   - alternating users: the clone is made usable last, once its grants are
 //     in place (MySQL: created with a throwaway password; PostgreSQL: in one
 //     transaction), so that an interrupted setSecret is completed by its
@@ -187,13 +191,12 @@ func (d *Database) CheckPending(ctx context.Context, r *Rotation) error {
 }
 
 // SetSecret does nothing when the AWSPENDING credentials log in already.
-// Otherwise, for a single user, it logs in with AWSCURRENT's credentials
-// (or AWSPREVIOUS's, when they are the same user's and AWSCURRENT's are
-// refused) and sets the user's own password; for alternating users it
-// checks that AWSCURRENT's credentials log in, reads the admin credentials
-// of the masterarn secret (which must name the same host and port), and
-// creates the other user with the first user's grants or sets its
-// password.
+// Otherwise, for a single user, it sets the user's own password, logged in
+// with AWSCURRENT's credentials (or AWSPREVIOUS's, when they are the same
+// user's and AWSCURRENT's are refused); for alternating users it checks
+// that AWSCURRENT's credentials log in, reads the admin credentials of the
+// masterarn secret (which must name the same host and port), and creates
+// the other user with the first user's grants or sets its password.
 func (d *Database) SetSecret(ctx context.Context, r *Rotation) error {
 	cur, err := d.read(ctx, r, StageCurrent)
 	if err != nil {
@@ -203,27 +206,42 @@ func (d *Database) SetSecret(ctx context.Context, r *Rotation) error {
 	if err != nil {
 		return err
 	}
-	s, err := d.login(ctx, pend, pend.DBName)
-	if err == nil {
-		s.close()
-		r.Logger().InfoContext(ctx, "AWSPENDING logs in already: nothing to do", slog.String("user", pend.Username))
-		return nil
-	}
-	if !isKind(err, LoginRefused) {
-		return err
-	}
 	if d.Scheme == AlternatingUsers {
 		return d.setAlternating(ctx, r, cur, pend)
 	}
 	return d.setSingle(ctx, r, cur, pend)
 }
 
-// setSingle changes the user's own password.
+// pendingWorks reports whether the AWSPENDING credentials log in, logging
+// that there is nothing to do when they do.
+func (d *Database) pendingWorks(ctx context.Context, r *Rotation, pend *dbSecret) (bool, error) {
+	s, err := d.login(ctx, pend, pend.DBName)
+	switch {
+	case err == nil:
+		s.close()
+		r.Logger().InfoContext(ctx, "AWSPENDING logs in already: nothing to do", slog.String("user", pend.Username))
+		return true, nil
+	case isKind(err, LoginRefused):
+		return false, nil
+	}
+	return false, err
+}
+
+// setSingle changes the user's own password. It logs in with AWSCURRENT
+// first, where AWS's templates try AWSPENDING first: while AWSCURRENT's
+// password works the database does not hold AWSPENDING's (the same
+// user's, and one password per account), so a rotation spends no refused
+// login on the user it rotates. Only when AWSCURRENT is refused does it
+// check whether AWSPENDING is set already. (MySQL 8's dual passwords may
+// accept both; setting the same password again is then harmless.)
 func (d *Database) setSingle(ctx context.Context, r *Rotation, cur, pend *dbSecret) error {
 	s, err := d.login(ctx, cur, cur.DBName)
 	used := StageCurrent
 	if isKind(err, LoginRefused) {
 		refused := err
+		if done, err := d.pendingWorks(ctx, r, pend); done || err != nil {
+			return err
+		}
 		prev, perr := d.previous(ctx, r, pend)
 		if perr != nil {
 			return perr
@@ -283,8 +301,13 @@ func refusedAll(first error, user string, stages ...string) error {
 }
 
 // setAlternating sets the other user's password with the admin
-// credentials, creating it when it does not exist.
+// credentials, creating it when it does not exist. It tries AWSPENDING
+// first, as AWS's templates do: the other user is not logged in with
+// otherwise, and only an admin could tell whether its password is set.
 func (d *Database) setAlternating(ctx context.Context, r *Rotation, cur, pend *dbSecret) error {
+	if done, err := d.pendingWorks(ctx, r, pend); done || err != nil {
+		return err
+	}
 	// AWSCURRENT must work: the function rotates credentials that are in
 	// use, not ones someone put in the secret.
 	s, err := d.login(ctx, cur, cur.DBName)

@@ -139,8 +139,8 @@ func TestDatabaseUnreachable(t *testing.T) {
 			h := &Handler{Client: sm, Strategy: d, Logger: slog.New(slog.DiscardHandler)}
 			err := h.Handle(context.Background(), Event{SecretID: testSecretID, ClientRequestToken: testToken, Step: SetSecret})
 			var e *Error
-			if !errors.As(err, &e) || e.Kind != DatabaseUnreachable || e.Stage != StagePending {
-				t.Fatalf("setSecret = %v, want DatabaseUnreachable at AWSPENDING's login", err)
+			if !errors.As(err, &e) || e.Kind != DatabaseUnreachable || e.Stage != StageCurrent {
+				t.Fatalf("setSecret = %v, want DatabaseUnreachable at AWSCURRENT's login", err)
 			}
 			for _, want := range []string{"cannot reach the database at 127.0.0.1:", "security group", "subnets"} {
 				if !strings.Contains(err.Error(), want) {

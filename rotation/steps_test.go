@@ -219,8 +219,7 @@ func (e *dbEnv) grants(ctx context.Context, user, host string) []string {
 
 // TestEachStepTwice runs every step a second time right after it ran and
 // checks that the second run changed nothing: no value put, no label
-// moved, and in setSecret no login but the one that finds AWSPENDING
-// working.
+// moved, and in setSecret no login but those that find AWSPENDING working.
 func TestEachStepTwice(t *testing.T) {
 	t.Parallel()
 	for _, c := range dbCases {
@@ -236,8 +235,11 @@ func TestEachStepTwice(t *testing.T) {
 				err := run()
 				after := e.counts()
 				want := before
-				if ev.Step == SetSecret || ev.Step == TestSecret {
-					want.dials++ // the AWSPENDING login
+				switch {
+				case ev.Step == SetSecret && c.scheme == SingleUser:
+					want.dials += 2 // AWSCURRENT's login, refused, then AWSPENDING's
+				case ev.Step == SetSecret, ev.Step == TestSecret:
+					want.dials++ // AWSPENDING's login
 				}
 				if err != nil || after != want {
 					failures.Add(1)
@@ -337,6 +339,32 @@ func TestRotateImmediatelyFalse(t *testing.T) {
 			}
 			if got := e.table(); got != "✓ – –" {
 				t.Errorf("after the test: %s, want ✓ – –", got)
+			}
+		})
+	}
+}
+
+// TestLoginsPerRotation counts the logins of a rotation after the first:
+// a single user's rotation logs in twice (setSecret as AWSCURRENT,
+// testSecret as AWSPENDING) and is refused nothing; alternating users log
+// in four times, of which the AWSPENDING check of setSecret is refused, as
+// in AWS's templates (which spend that refused login on a single user's
+// rotation too).
+func TestLoginsPerRotation(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c)
+			for round := 1; round <= 3; round++ {
+				before := e.dials.Load()
+				if _, err := e.rotate(); err != nil {
+					t.Fatalf("rotation %d: %v", round, err)
+				}
+				want := map[Scheme]int64{SingleUser: 2, AlternatingUsers: 4}[c.scheme]
+				if got := e.dials.Load() - before; got != want && round > 1 {
+					t.Errorf("rotation %d: %d logins, want %d", round, got, want)
+				}
 			}
 		})
 	}
