@@ -129,7 +129,7 @@ var _ Strategy = (*Database)(nil)
 
 // CreateSecret returns AWSCURRENT's value with a new password from
 // GetRandomPassword and, for alternating users, the other user of the pair.
-func (d *Database) CreateSecret(ctx context.Context, r *Rotation) (string, error) {
+func (d *Database) CreateSecret(ctx context.Context, r *Invocation) (string, error) {
 	cur, err := d.read(ctx, r, StageCurrent)
 	if err != nil {
 		return "", err
@@ -171,7 +171,7 @@ func (d *Database) checkUsername(cur *dbSecret, user string) error {
 // or the other user of its pair (alternating users), or whose user name or
 // password the engine's statements cannot carry (a NUL byte; for MySQL,
 // invalid UTF-8; for PostgreSQL, a password other than printable ASCII).
-func (d *Database) CheckPending(ctx context.Context, r *Rotation) error {
+func (d *Database) CheckPending(ctx context.Context, r *Invocation) error {
 	cur, err := d.read(ctx, r, StageCurrent)
 	if err != nil {
 		return err
@@ -197,7 +197,7 @@ func (d *Database) CheckPending(ctx context.Context, r *Rotation) error {
 // that AWSCURRENT's credentials log in, reads the admin credentials of the
 // masterarn secret (which must name the same host and port), and creates
 // the other user with the first user's grants or sets its password.
-func (d *Database) SetSecret(ctx context.Context, r *Rotation) error {
+func (d *Database) SetSecret(ctx context.Context, r *Invocation) error {
 	cur, err := d.read(ctx, r, StageCurrent)
 	if err != nil {
 		return err
@@ -214,7 +214,7 @@ func (d *Database) SetSecret(ctx context.Context, r *Rotation) error {
 
 // pendingWorks reports whether the AWSPENDING credentials log in, logging
 // that there is nothing to do when they do.
-func (d *Database) pendingWorks(ctx context.Context, r *Rotation, pend *dbSecret) (bool, error) {
+func (d *Database) pendingWorks(ctx context.Context, r *Invocation, pend *dbSecret) (bool, error) {
 	s, err := d.login(ctx, pend, pend.DBName)
 	switch {
 	case err == nil:
@@ -234,7 +234,7 @@ func (d *Database) pendingWorks(ctx context.Context, r *Rotation, pend *dbSecret
 // login on the user it rotates. Only when AWSCURRENT is refused does it
 // check whether AWSPENDING is set already. (MySQL 8's dual passwords may
 // accept both; setting the same password again is then harmless.)
-func (d *Database) setSingle(ctx context.Context, r *Rotation, cur, pend *dbSecret) error {
+func (d *Database) setSingle(ctx context.Context, r *Invocation, cur, pend *dbSecret) error {
 	s, err := d.login(ctx, cur, cur.DBName)
 	used := StageCurrent
 	if isKind(err, LoginRefused) {
@@ -270,7 +270,7 @@ func (d *Database) setSingle(ctx context.Context, r *Rotation, cur, pend *dbSecr
 // previous returns AWSPREVIOUS when it exists, parses, and has the same
 // user, host and port as pending; nil otherwise: AWS's templates likewise
 // ignore a missing or malformed AWSPREVIOUS.
-func (d *Database) previous(ctx context.Context, r *Rotation, pend *dbSecret) (*dbSecret, error) {
+func (d *Database) previous(ctx context.Context, r *Invocation, pend *dbSecret) (*dbSecret, error) {
 	value, ok, err := r.Previous(ctx)
 	if err != nil || !ok {
 		return nil, err
@@ -304,7 +304,7 @@ func refusedAll(first error, user string, stages ...string) error {
 // credentials, creating it when it does not exist. It tries AWSPENDING
 // first, as AWS's templates do: the other user is not logged in with
 // otherwise, and only an admin could tell whether its password is set.
-func (d *Database) setAlternating(ctx context.Context, r *Rotation, cur, pend *dbSecret) error {
+func (d *Database) setAlternating(ctx context.Context, r *Invocation, cur, pend *dbSecret) error {
 	if done, err := d.pendingWorks(ctx, r, pend); done || err != nil {
 		return err
 	}
@@ -355,7 +355,7 @@ func (d *Database) setAlternating(ctx context.Context, r *Rotation, cur, pend *d
 }
 
 // TestSecret logs in with the AWSPENDING credentials and runs a read.
-func (d *Database) TestSecret(ctx context.Context, r *Rotation) error {
+func (d *Database) TestSecret(ctx context.Context, r *Invocation) error {
 	pend, err := d.read(ctx, r, StagePending)
 	if err != nil {
 		return err

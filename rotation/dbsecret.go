@@ -84,7 +84,7 @@ func (d *Database) engineList() string {
 }
 
 // read reads and parses the version of r that stage names.
-func (d *Database) read(ctx context.Context, r *Rotation, stage string) (*dbSecret, error) {
+func (d *Database) read(ctx context.Context, r *Invocation, stage string) (*dbSecret, error) {
 	var value string
 	var err error
 	switch stage {

@@ -74,7 +74,7 @@ func read(ctx context.Context, get func(context.Context) (string, error)) (apiKe
 	return k, err
 }
 
-func (a apiKeys) CreateSecret(ctx context.Context, r *rotation.Rotation) (string, error) {
+func (a apiKeys) CreateSecret(ctx context.Context, r *rotation.Invocation) (string, error) {
 	k, err := read(ctx, r.Current)
 	if err != nil {
 		return "", err
@@ -86,7 +86,7 @@ func (a apiKeys) CreateSecret(ctx context.Context, r *rotation.Rotation) (string
 	return string(b), err
 }
 
-func (a apiKeys) CheckPending(ctx context.Context, r *rotation.Rotation) error {
+func (a apiKeys) CheckPending(ctx context.Context, r *rotation.Invocation) error {
 	cur, err := read(ctx, r.Current)
 	if err != nil {
 		return err
@@ -101,7 +101,7 @@ func (a apiKeys) CheckPending(ctx context.Context, r *rotation.Rotation) error {
 	return nil
 }
 
-func (a apiKeys) SetSecret(ctx context.Context, r *rotation.Rotation) error {
+func (a apiKeys) SetSecret(ctx context.Context, r *rotation.Invocation) error {
 	cur, err := read(ctx, r.Current)
 	if err != nil {
 		return err
@@ -114,7 +114,7 @@ func (a apiKeys) SetSecret(ctx context.Context, r *rotation.Rotation) error {
 	return nil
 }
 
-func (a apiKeys) TestSecret(ctx context.Context, r *rotation.Rotation) error {
+func (a apiKeys) TestSecret(ctx context.Context, r *rotation.Invocation) error {
 	pend, err := read(ctx, r.Pending)
 	if err != nil {
 		return err

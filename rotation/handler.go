@@ -62,7 +62,7 @@ type Handler struct {
 func (h *Handler) Handle(ctx context.Context, ev Event) (err error) {
 	log := h.logger().With(slog.String("step", string(ev.Step)), slog.String("secretId", ev.SecretID),
 		slog.String("version", ev.ClientRequestToken))
-	r := &Rotation{Event: ev, client: h.Client, timeout: h.callTimeout(), log: log, values: make(map[versionRef]string)}
+	r := &Invocation{Event: ev, client: h.Client, timeout: h.callTimeout(), log: log, values: make(map[versionRef]string)}
 	defer func() {
 		if p := recover(); p != nil {
 			err = &Error{Kind: Failed, Problem: "the strategy panicked", Err: fmt.Errorf("%v", p)}
@@ -90,7 +90,7 @@ func (h *Handler) callTimeout() time.Duration {
 }
 
 // fail turns err into a sealed *Error and logs it.
-func (h *Handler) fail(ctx context.Context, r *Rotation, err error) error {
+func (h *Handler) fail(ctx context.Context, r *Invocation, err error) error {
 	var e *Error
 	if !errors.As(err, &e) {
 		e = &Error{Kind: Failed, Problem: "the strategy failed", Err: err}
@@ -105,7 +105,7 @@ func (h *Handler) fail(ctx context.Context, r *Rotation, err error) error {
 }
 
 // run is steps 1 to 5 of the Handler's documentation.
-func (h *Handler) run(ctx context.Context, r *Rotation) error {
+func (h *Handler) run(ctx context.Context, r *Invocation) error {
 	ev := r.Event
 	if h.Client == nil || h.Strategy == nil {
 		return &Error{Kind: Failed, Problem: "the Handler needs a Client and a Strategy"}
@@ -152,7 +152,7 @@ func (h *Handler) run(ctx context.Context, r *Rotation) error {
 }
 
 // createSecret is step 2.
-func (h *Handler) createSecret(ctx context.Context, r *Rotation) error {
+func (h *Handler) createSecret(ctx context.Context, r *Invocation) error {
 	if _, err := r.Current(ctx); err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (h *Handler) createSecret(ctx context.Context, r *Rotation) error {
 
 // finishSecret is step 5. versions is the secret's description from step 1,
 // in which the token's version does not carry AWSCURRENT.
-func (h *Handler) finishSecret(ctx context.Context, r *Rotation, versions map[string][]string) error {
+func (h *Handler) finishSecret(ctx context.Context, r *Invocation, versions map[string][]string) error {
 	var current string
 	for id, stages := range versions {
 		if slices.Contains(stages, StageCurrent) {

@@ -30,7 +30,7 @@ type stubStrategy struct {
 	panicWith                     any
 }
 
-func (s *stubStrategy) CreateSecret(ctx context.Context, r *Rotation) (string, error) {
+func (s *stubStrategy) CreateSecret(ctx context.Context, r *Invocation) (string, error) {
 	s.created.Add(1)
 	if s.panicWith != nil {
 		panic(s.panicWith)
@@ -38,17 +38,17 @@ func (s *stubStrategy) CreateSecret(ctx context.Context, r *Rotation) (string, e
 	return s.value, s.createErr
 }
 
-func (s *stubStrategy) CheckPending(ctx context.Context, r *Rotation) error {
+func (s *stubStrategy) CheckPending(ctx context.Context, r *Invocation) error {
 	s.checked.Add(1)
 	return s.checkErr
 }
 
-func (s *stubStrategy) SetSecret(ctx context.Context, r *Rotation) error {
+func (s *stubStrategy) SetSecret(ctx context.Context, r *Invocation) error {
 	s.set.Add(1)
 	return s.setErr
 }
 
-func (s *stubStrategy) TestSecret(ctx context.Context, r *Rotation) error {
+func (s *stubStrategy) TestSecret(ctx context.Context, r *Invocation) error {
 	s.tested.Add(1)
 	return nil
 }

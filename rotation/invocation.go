@@ -14,21 +14,25 @@ import (
 )
 
 // Staging labels of Secrets Manager, and the pseudo-stage of the secret
-// named by the masterarn key.
+// named by the masterarn key, as errors and logs name versions.
 const (
-	StageCurrent  = "AWSCURRENT"
-	StagePending  = "AWSPENDING"
+	// StageCurrent labels the version in use.
+	StageCurrent = "AWSCURRENT"
+	// StagePending labels the version a rotation creates.
+	StagePending = "AWSPENDING"
+	// StagePrevious labels the version AWSCURRENT was on before.
 	StagePrevious = "AWSPREVIOUS"
 	// StageMaster names, in errors and logs, the AWSCURRENT version of the
 	// secret that the rotated secret's masterarn key names.
 	StageMaster = "masterarn"
 )
 
-// Rotation is what a Strategy sees of the invocation it serves: the event,
-// a logger, and the versions of the secret, each read from Secrets Manager
-// at most once per invocation. Its methods are safe for concurrent use. It
-// lives as long as the step; a Strategy must not keep it.
-type Rotation struct {
+// Invocation is what a Strategy sees of the invocation it serves: the
+// event, a logger, and the versions of the secret, each read from Secrets
+// Manager at most once per invocation. Its methods are safe for
+// concurrent use. It lives as long as the step; a Strategy must not keep
+// it.
+type Invocation struct {
 	// Event is the invocation.
 	Event Event
 
@@ -43,23 +47,23 @@ type Rotation struct {
 
 // Logger returns the step's logger, which already carries the step, the
 // secret and the version. Never log a value read through r with it.
-func (r *Rotation) Logger() *slog.Logger { return r.log }
+func (r *Invocation) Logger() *slog.Logger { return r.log }
 
 // Current returns the value of the secret's AWSCURRENT version.
-func (r *Rotation) Current(ctx context.Context) (string, error) {
+func (r *Invocation) Current(ctx context.Context) (string, error) {
 	return r.get(ctx, versionRef{stage: StageCurrent, secretID: r.Event.SecretID, label: StageCurrent})
 }
 
 // Pending returns the value of the event's version, which carries
 // AWSPENDING. In createSecret, before the value is put, it fails with an
 // *Error whose Err is a *types.ResourceNotFoundException.
-func (r *Rotation) Pending(ctx context.Context) (string, error) {
+func (r *Invocation) Pending(ctx context.Context) (string, error) {
 	return r.get(ctx, versionRef{stage: StagePending, secretID: r.Event.SecretID, versionID: r.Event.ClientRequestToken, label: StagePending})
 }
 
 // Previous returns the value of the secret's AWSPREVIOUS version; ok is
 // false when there is none, as before the first rotation.
-func (r *Rotation) Previous(ctx context.Context) (value string, ok bool, err error) {
+func (r *Invocation) Previous(ctx context.Context) (value string, ok bool, err error) {
 	value, err = r.get(ctx, versionRef{stage: StagePrevious, secretID: r.Event.SecretID, label: StagePrevious})
 	if errors.As(err, new(*types.ResourceNotFoundException)) {
 		return "", false, nil
@@ -70,7 +74,7 @@ func (r *Rotation) Previous(ctx context.Context) (value string, ok bool, err err
 // Master returns the AWSCURRENT value of another secret, the one holding
 // the admin credentials that alternating users rotate with (the masterarn
 // key of a database secret). Errors name it StageMaster.
-func (r *Rotation) Master(ctx context.Context, secretID string) (string, error) {
+func (r *Invocation) Master(ctx context.Context, secretID string) (string, error) {
 	return r.get(ctx, versionRef{stage: StageMaster, secretID: secretID, label: StageCurrent})
 }
 
@@ -84,7 +88,7 @@ type versionRef struct {
 }
 
 // get reads one version, at most once per invocation.
-func (r *Rotation) get(ctx context.Context, ref versionRef) (string, error) {
+func (r *Invocation) get(ctx context.Context, ref versionRef) (string, error) {
 	r.mu.Lock()
 	v, ok := r.values[ref]
 	r.mu.Unlock()
@@ -115,7 +119,7 @@ func (r *Rotation) get(ctx context.Context, ref versionRef) (string, error) {
 
 // remember records value, and its password key when it is a JSON object,
 // as strings no error or log may contain.
-func (r *Rotation) remember(value string) {
+func (r *Invocation) remember(value string) {
 	var fields struct {
 		Password string `json:"password"`
 	}
@@ -128,14 +132,14 @@ func (r *Rotation) remember(value string) {
 // Sensitive records strings no error of the step may contain, for a
 // Strategy that holds secrets other than the values read through r and
 // their "password" keys (those are recorded already).
-func (r *Rotation) Sensitive(values ...string) {
+func (r *Invocation) Sensitive(values ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.secrets = append(r.secrets, values...)
 }
 
 // sensitive returns the strings recorded so far.
-func (r *Rotation) sensitive() []string {
+func (r *Invocation) sensitive() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.secrets...)
@@ -143,7 +147,7 @@ func (r *Rotation) sensitive() []string {
 
 // RandomPassword asks Secrets Manager for a new password (GetRandomPassword)
 // shaped by opts.
-func (r *Rotation) RandomPassword(ctx context.Context, opts PasswordOptions) (string, error) {
+func (r *Invocation) RandomPassword(ctx context.Context, opts PasswordOptions) (string, error) {
 	out, err := call(ctx, r.timeout, "GetRandomPassword", "", func(ctx context.Context) (*secretsmanager.GetRandomPasswordOutput, error) {
 		return r.client.GetRandomPassword(ctx, opts.input())
 	})

@@ -17,24 +17,24 @@ import "context"
 //
 // Errors a method returns reach the caller inside an *Error (of kind
 // Failed, unless the method returned an *Error itself), with every value
-// read through the Rotation, its "password" key and every string given to
-// Rotation.Sensitive removed from the message.
+// read through the Invocation, its "password" key and every string given to
+// Invocation.Sensitive removed from the message.
 type Strategy interface {
 	// CreateSecret returns the value of the new version, usually the
-	// current one (Rotation.Current) with a new password
-	// (Rotation.RandomPassword). It must not change the protected
+	// current one (Invocation.Current) with a new password
+	// (Invocation.RandomPassword). It must not change the protected
 	// resource. The handler calls it only when the event's version has no
 	// value yet, and puts the value under that version, labelled
 	// AWSPENDING.
-	CreateSecret(ctx context.Context, r *Rotation) (string, error)
+	CreateSecret(ctx context.Context, r *Invocation) (string, error)
 	// CheckPending compares the AWSPENDING value with the AWSCURRENT one and
 	// refuses one the function must not act on, such as credentials of
 	// another host or user. It runs at the start of setSecret, before
 	// SetSecret, and must not touch the protected resource.
-	CheckPending(ctx context.Context, r *Rotation) error
+	CheckPending(ctx context.Context, r *Invocation) error
 	// SetSecret makes the protected resource accept the AWSPENDING value.
 	// When it already does, SetSecret changes nothing.
-	SetSecret(ctx context.Context, r *Rotation) error
+	SetSecret(ctx context.Context, r *Invocation) error
 	// TestSecret checks that the AWSPENDING value works, changing nothing.
-	TestSecret(ctx context.Context, r *Rotation) error
+	TestSecret(ctx context.Context, r *Invocation) error
 }
