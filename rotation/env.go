@@ -26,16 +26,23 @@ const (
 	// EnvUsernameLimit is AWS's USERNAME_CHARACTER_LIMIT: see
 	// Database.MaxUsernameLength.
 	EnvUsernameLimit = "USERNAME_CHARACTER_LIMIT"
-	// EnvPasswordLength, EnvExcludeCharacters and the EnvExclude* and
-	// EnvRequireEachIncludedType switches set Database.Password, as in
-	// AWS's templates. A switch is true for true, 1, y or yes and false for
-	// false, 0, n or no, in any case.
-	EnvPasswordLength          = "PASSWORD_LENGTH"
-	EnvExcludeCharacters       = "EXCLUDE_CHARACTERS"
-	EnvExcludeNumbers          = "EXCLUDE_NUMBERS"
-	EnvExcludePunctuation      = "EXCLUDE_PUNCTUATION"
-	EnvExcludeUppercase        = "EXCLUDE_UPPERCASE"
-	EnvExcludeLowercase        = "EXCLUDE_LOWERCASE"
+	// EnvPasswordLength is the length of new passwords (Database.Password,
+	// as in AWS's templates, like the five below).
+	EnvPasswordLength = "PASSWORD_LENGTH"
+	// EnvExcludeCharacters are characters new passwords leave out.
+	EnvExcludeCharacters = "EXCLUDE_CHARACTERS"
+	// EnvExcludeNumbers leaves digits out of new passwords. It and the
+	// other switches are true for true, 1, y or yes and false for false,
+	// 0, n or no, in any case.
+	EnvExcludeNumbers = "EXCLUDE_NUMBERS"
+	// EnvExcludePunctuation leaves punctuation out of new passwords.
+	EnvExcludePunctuation = "EXCLUDE_PUNCTUATION"
+	// EnvExcludeUppercase leaves upper-case letters out of new passwords.
+	EnvExcludeUppercase = "EXCLUDE_UPPERCASE"
+	// EnvExcludeLowercase leaves lower-case letters out of new passwords.
+	EnvExcludeLowercase = "EXCLUDE_LOWERCASE"
+	// EnvRequireEachIncludedType, true by default, puts at least one
+	// character of each included type in new passwords.
 	EnvRequireEachIncludedType = "REQUIRE_EACH_INCLUDED_TYPE"
 )
 

@@ -85,6 +85,7 @@ func init() {
 // discardLogger drops go-sql-driver's log lines.
 type discardLogger struct{}
 
+// Print drops the line.
 func (discardLogger) Print(...any) {}
 
 // mysqlSession is one connection, through database/sql.
