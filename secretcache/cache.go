@@ -3,6 +3,7 @@ package secretcache
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -14,8 +15,8 @@ import (
 // # Locks
 //
 // No lock is held across a call to the client, a hook or a logger. Locks
-// never nest except in this order: limiter.mu, then Cache.mu (taken by
-// enter); index.mu and slot.mu are never held together, nor with another.
+// nest only in these orders: limiter.mu, then Cache.mu (taken by enter);
+// index.mu, then slot.mu (to mark a slot evicted).
 type Cache struct {
 	CacheConfig
 
@@ -28,19 +29,17 @@ type Cache struct {
 	ix     *index
 	limits *limiter
 	seq    atomic.Uint64 // numbers fetches in the order they call the service
-	now    atomic.Int64  // the hit path's clock reading: see tickFor
+	tk     *ticker       // renews the hit path's clock reading: see tickFor
 	stats  stats
 
-	ctx    context.Context // the context of every fetch; cancelled by Close
+	ctx    context.Context // the parent of every fetch's context; cancelled by Close
 	cancel context.CancelFunc
+	fctx   atomic.Pointer[fetchCtx] // the fetch context shared now: see fetchContext
 
 	mu        sync.RWMutex   // orders wg.Add (enter) before Close's Wait
 	closed    atomic.Bool    // set under mu by Close
 	wg        sync.WaitGroup // counts the fetches, goroutines and armed timers of the cache
 	closeOnce sync.Once
-
-	tickMu sync.Mutex
-	ticker timer // guarded by tickMu: the pending tick
 }
 
 // New returns a Cache configured by optFns, which may set Client and any
@@ -78,7 +77,8 @@ func newCache(clk clock, optFns ...func(*Cache)) (*Cache, error) {
 	c.ix = newIndex(cfg.maxSize, cfg.stage)
 	c.limits = newLimiter(cfg.minRefresh, cfg.maxSize)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	c.startTicker()
+	c.tk = startTicker(clk, cfg.tick)
+	runtime.AddCleanup(c, (*ticker).stop, c.tk) // for a cache dropped without Close
 	return c, nil
 }
 
@@ -156,7 +156,7 @@ func (c *Cache) openString(id string, v *value) (string, error) {
 // shared but a striped counter, and slot.freq while it is below its cap.
 func (c *Cache) get(ctx context.Context, id, stage string) (*value, error) {
 	if s := c.ix.lookup(id, stage); s != nil {
-		if v := s.val.Load(); v != nil && c.now.Load() < v.freshUntil {
+		if v := s.val.Load(); v != nil && c.tk.now.Load() < v.freshUntil {
 			s.touch()
 			c.stats.hits.add()
 			return v, nil
@@ -187,10 +187,7 @@ func (c *Cache) getSlow(ctx context.Context, id, stage string) (*value, error) {
 		return c.serveStale(ctx, s, v, now)
 	}
 	c.stats.misses.Add(1)
-	if err := s.remembered(now); err != nil {
-		return nil, err
-	}
-	return c.load(ctx, s)
+	return c.load(ctx, s, now)
 }
 
 // slotFor returns the slot for (id, stage), creating it, which may evict
@@ -207,9 +204,8 @@ func (c *Cache) slotFor(id, stage string) (*slot, error) {
 		return s, nil
 	}
 	s, evicted, err := c.ix.insert(id, stage)
-	for _, e := range evicted {
-		e.evict()
-		c.stats.evictions.Add(1)
+	if evicted > 0 {
+		c.stats.evictions.Add(uint64(evicted))
 	}
 	return s, err
 }
@@ -244,12 +240,10 @@ func (c *Cache) Close() error {
 		c.mu.Lock()
 		c.closed.Store(true)
 		c.mu.Unlock()
-		c.stopTicker()
+		c.tk.stop()
 		c.limits.close(c)
 		c.cancel()
-		for _, s := range c.ix.close() {
-			s.evict()
-		}
+		c.ix.close()
 		c.wg.Wait()
 	})
 	return nil

@@ -2,6 +2,8 @@ package secretcache
 
 import (
 	"math"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,12 +25,12 @@ func (realClock) Now() time.Time { return time.Now() }
 
 func (realClock) AfterFunc(d time.Duration, f func()) timer { return time.AfterFunc(d, f) }
 
-// coarse is the cache's reading of the clock for hits, which must not pay
-// for a clock read of their own (time.Now costs more than a whole hit on
-// some virtual machines). A ticker stores the time every tick; a hit
-// compares a value's expiry with the last stored reading, so a value may be
-// served fresh for up to one tick past its TTL. Slow paths read the clock
-// itself.
+// tickFor returns how often the hit path's clock reading is renewed. Hits
+// must not pay for a clock read of their own (time.Now costs more than a
+// whole hit on some virtual machines): a ticker stores the time every tick,
+// and a hit compares a value's expiry with the last stored reading, so a
+// value may be served fresh for up to one tick past its TTL. Slow paths read
+// the clock itself.
 //
 // The tick is a sixteenth of the TTL, at least 1 ms and at most 1 s: one
 // wake-up per second per cache at the default TTL of an hour.
@@ -49,36 +51,57 @@ func addSat(t int64, d time.Duration) int64 {
 	return t + int64(d)
 }
 
-// startTicker stores the time in c.now now and every tick until Close. Each
-// tick runs as a goroutine the cache waits for on Close.
-func (c *Cache) startTicker() {
-	c.now.Store(nanos(c.clock.Now()))
-	var tick func()
-	tick = func() {
-		if !c.enter() {
-			return
-		}
-		defer c.wg.Done()
-		c.now.Store(nanos(c.clock.Now()))
-		c.tickMu.Lock()
-		defer c.tickMu.Unlock()
-		if !c.closed.Load() {
-			c.ticker = c.clock.AfterFunc(c.cfg.tick, tick)
-		}
-	}
-	c.tickMu.Lock()
-	c.ticker = c.clock.AfterFunc(c.cfg.tick, tick)
-	c.tickMu.Unlock()
+// ticker renews the hit path's clock reading every tick. It holds no
+// reference to its Cache: code written for AWS's library never calls Close,
+// and a cache such code drops must still be collected. A cleanup attached
+// to the Cache stops the ticker then (see newCache).
+type ticker struct {
+	clock clock
+	every time.Duration
+	now   atomic.Int64 // the last reading, in nanoseconds since the Unix epoch
+
+	mu      sync.Mutex
+	t       timer          // guarded by mu: the pending tick
+	stopped bool           // guarded by mu
+	wg      sync.WaitGroup // counts the armed tick, so that stop can wait for it
 }
 
-// stopTicker stops the pending tick. A tick already running re-arms under
-// tickMu only while the cache is open, so after stopTicker (called once
-// closed is set) no tick is pending.
-func (c *Cache) stopTicker() {
-	c.tickMu.Lock()
-	defer c.tickMu.Unlock()
-	if c.ticker != nil {
-		c.ticker.Stop()
-		c.ticker = nil
+func startTicker(clk clock, every time.Duration) *ticker {
+	tk := &ticker{clock: clk, every: every}
+	tk.now.Store(nanos(clk.Now()))
+	tk.mu.Lock()
+	tk.arm()
+	tk.mu.Unlock()
+	return tk
+}
+
+// arm schedules the next tick. The caller holds mu.
+func (tk *ticker) arm() {
+	if tk.stopped {
+		return
 	}
+	tk.wg.Add(1)
+	tk.t = tk.clock.AfterFunc(tk.every, tk.tick)
+}
+
+func (tk *ticker) tick() {
+	defer tk.wg.Done()
+	tk.now.Store(nanos(tk.clock.Now()))
+	tk.mu.Lock()
+	defer tk.mu.Unlock()
+	tk.arm()
+}
+
+// stop stops the ticker and waits for a tick that is running. It is
+// idempotent.
+func (tk *ticker) stop() {
+	tk.mu.Lock()
+	if !tk.stopped {
+		tk.stopped = true
+		if tk.t.Stop() {
+			tk.wg.Done() // that tick will never run
+		}
+	}
+	tk.mu.Unlock()
+	tk.wg.Wait()
 }

@@ -114,3 +114,38 @@ func TestHookFailuresAreErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestHookPanicIsHookError(t *testing.T) {
+	t.Parallel()
+	id := func(d any) any { return d }
+	boom := func(any) any { panic("hook bug: " + hunter) }
+	for _, tt := range []struct {
+		name string
+		hook CacheHook
+		op   string
+	}{
+		{"Put", funcHook{put: boom, get: id}, "Put"},
+		{"Get", funcHook{put: id, get: boom}, "Get"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, f, _ := newTestCache(t, func(c *Cache) { c.Hook = tt.hook })
+			f.put("db", "AWSCURRENT", "v1", hunter)
+			f.putBinary("bin", "AWSCURRENT", "v1", []byte(hunter))
+			for _, read := range []func() error{
+				func() error { _, err := c.GetSecretString("db"); return err },
+				func() error { _, err := c.GetSecretBinary("bin"); return err },
+			} {
+				err := read()
+				var he *HookError
+				var pe *PanicError
+				if !errors.As(err, &he) || he.Op != tt.op || !errors.As(err, &pe) {
+					t.Fatalf("got %v, want a *HookError for %s wrapping a *PanicError", err, tt.op)
+				}
+				if strings.Contains(err.Error(), hunter) {
+					t.Errorf("error reveals what the hook panicked with: %v", err)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package secretcache
 
 import (
+	"hash/maphash"
 	"math"
 	"sync"
 
@@ -13,10 +14,10 @@ import (
 // Lookups read slots, a sync.Map, and take no lock. Everything else —
 // insertion, eviction, Len, close — holds mu, and only code holding mu
 // changes slots, so the map and the queues always hold the same slots
-// (invariant 1). A slot leaves the map in the same critical section that
-// takes it off its queue, and is marked evicted right after; a reader that
-// loaded it just before may still be served its value, which was current a
-// moment ago.
+// (invariant 1). A slot leaves the map, then is marked evicted, in the
+// critical section that takes it off its queue (invariant 2, see remove); a
+// reader that loaded it just before may still be served its value, which
+// was current a moment ago. Lock order: index.mu, then slot.mu.
 //
 // # Eviction
 //
@@ -37,17 +38,20 @@ import (
 // directly. On a Zipf-distributed workload this keeps more of the
 // frequently read secrets than exact LRU does (BenchmarkEvictionHeavy
 // reports both hit ratios), and it never needs a lock on the read path.
-// The queues are golang-lru's simplelru lists used in insertion order.
+// The queues are golang-lru's simplelru lists used in insertion order,
+// keyed by slot pointer; the ghost list keeps 64-bit hashes of keys, not
+// the keys (a collision only sends a new key to the main queue).
 type index struct {
 	slots sync.Map // key → *slot: see key; written only under mu
 	stage string   // the configured stage: its slots are keyed by secret ID alone
+	seed  maphash.Seed
 
 	mu     sync.Mutex
-	size   int                           // the most slots held
-	closed bool                          // guarded by mu: no insertion after close
-	small  *simplelru.LRU[any, *slot]    // guarded by mu
-	main   *simplelru.LRU[any, *slot]    // guarded by mu
-	ghost  *simplelru.LRU[any, struct{}] // guarded by mu: at most size keys
+	size   int                              // the most slots held
+	closed bool                             // guarded by mu: no insertion after close
+	small  *simplelru.LRU[*slot, struct{}]  // guarded by mu
+	main   *simplelru.LRU[*slot, struct{}]  // guarded by mu
+	ghost  *simplelru.LRU[uint64, struct{}] // guarded by mu: at most size hashes
 }
 
 // queue says which of the index's queues holds a slot.
@@ -62,14 +66,26 @@ const (
 type stageKey struct{ id, stage string }
 
 func newIndex(size int, stage string) *index {
-	ix := &index{size: size, stage: stage}
+	ix := &index{size: size, stage: stage, seed: maphash.MakeSeed()}
 	// The queues are bounded by size through evictOne, not by simplelru,
 	// whose own eviction would bypass the policy. NewLRU fails only for a
 	// size below 1.
-	ix.small, _ = simplelru.NewLRU[any, *slot](math.MaxInt, nil)
-	ix.main, _ = simplelru.NewLRU[any, *slot](math.MaxInt, nil)
-	ix.ghost, _ = simplelru.NewLRU[any, struct{}](size, nil)
+	ix.small, _ = simplelru.NewLRU[*slot, struct{}](math.MaxInt, nil)
+	ix.main, _ = simplelru.NewLRU[*slot, struct{}](math.MaxInt, nil)
+	ix.ghost, _ = simplelru.NewLRU[uint64, struct{}](size, nil)
 	return ix
+}
+
+// hash returns the ghost list's hash of the key of (id, stage).
+func (ix *index) hash(id, stage string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(ix.seed)
+	h.WriteString(id)
+	if stage != ix.stage {
+		h.WriteByte(0)
+		h.WriteString(stage)
+	}
+	return h.Sum64()
 }
 
 // key returns the map key of (id, stage): the ID itself for the configured
@@ -96,59 +112,71 @@ func (ix *index) lookup(id, stage string) *slot {
 }
 
 // insert returns the slot of (id, stage), creating it if absent, and the
-// slots evicted to make room, which the caller marks evicted. stage is the
-// staging label the slot fetches.
-func (ix *index) insert(id, stage string) (s *slot, evicted []*slot, err error) {
+// number of slots evicted to make room. stage is the staging label the slot
+// fetches.
+func (ix *index) insert(id, stage string) (s *slot, evicted int, err error) {
 	key := ix.key(id, stage)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed {
-		return nil, nil, ErrClosed
+		return nil, 0, ErrClosed
 	}
 	if x, ok := ix.slots.Load(key); ok {
-		return x.(*slot), nil, nil
+		return x.(*slot), 0, nil
 	}
 	for ix.small.Len()+ix.main.Len() >= ix.size {
-		evicted = ix.evictOne(evicted)
+		if ix.evictOne() {
+			evicted++
+		}
 	}
 	s = newSlot(key, id, stage)
-	if ix.ghost.Remove(key) {
+	if ix.ghost.Remove(ix.hash(id, stage)) {
 		s.queue = queueMain
-		ix.main.Add(key, s)
+		ix.main.Add(s, struct{}{})
 	} else {
 		s.queue = queueSmall
-		ix.small.Add(key, s)
+		ix.small.Add(s, struct{}{})
 	}
 	ix.slots.Store(key, s)
 	return s, evicted, nil
 }
 
-// evictOne takes one step of the policy: it evicts a slot, appending it to
-// evicted, or moves one. Each step moves a slot out of the small queue or
-// lowers a count, so a bounded number of steps evicts one. The caller holds
-// mu.
-func (ix *index) evictOne(evicted []*slot) []*slot {
+// evictOne takes one step of the policy: it evicts a slot, reporting true,
+// or moves one. Each step moves a slot out of the small queue or lowers a
+// count, so a bounded number of steps evicts one. The caller holds mu.
+func (ix *index) evictOne() bool {
 	if n := ix.small.Len(); n > 0 && (n*10 >= ix.size || ix.main.Len() == 0) {
-		key, s, _ := ix.small.RemoveOldest()
+		s, _, _ := ix.small.RemoveOldest()
 		if s.freq.Load() > 0 {
 			s.freq.Store(0)
 			s.queue = queueMain
-			ix.main.Add(key, s)
-			return evicted
+			ix.main.Add(s, struct{}{})
+			return false
 		}
-		ix.ghost.Add(key, struct{}{})
-		ix.slots.CompareAndDelete(key, s)
-		return append(evicted, s)
+		ix.ghost.Add(ix.hash(s.id, s.stage), struct{}{})
+		ix.remove(s)
+		return true
 	}
-	key, s, _ := ix.main.GetOldest()
+	s, _, _ := ix.main.GetOldest()
 	if f := s.freq.Load(); f > 0 {
 		s.freq.Add(^uint32(0)) // only this code lowers freq, so it stays ≥ 0
-		ix.main.Get(key)       // to the back of the queue
-		return evicted
+		ix.main.Get(s)         // to the back of the queue
+		return false
 	}
 	ix.main.RemoveOldest()
-	ix.slots.CompareAndDelete(key, s)
-	return append(evicted, s)
+	ix.remove(s)
+	return true
+}
+
+// remove takes s out of the map, then marks it evicted, both under mu (the
+// caller holds it). In this order, a reader never finds in the map a slot
+// that already refuses answers, which could serve an old value after a
+// Refresh whose answer it refused; and no replacement can be inserted, and
+// fetch, before s refuses answers, so s never stores an answer older than
+// its replacement's.
+func (ix *index) remove(s *slot) {
+	ix.slots.CompareAndDelete(s.key, s)
+	s.evict()
 }
 
 // len returns the number of slots held.
@@ -158,15 +186,16 @@ func (ix *index) len() int {
 	return ix.small.Len() + ix.main.Len()
 }
 
-// close empties the index for good and returns the slots it held.
-func (ix *index) close() []*slot {
+// close empties the index for good.
+func (ix *index) close() {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.closed = true
-	all := append(ix.small.Values(), ix.main.Values()...)
+	ix.slots.Clear()
+	for _, s := range append(ix.small.Keys(), ix.main.Keys()...) {
+		s.evict()
+	}
 	ix.small.Purge()
 	ix.main.Purge()
 	ix.ghost.Purge()
-	ix.slots.Clear()
-	return all
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
@@ -40,11 +41,28 @@ func (cl *call) complete(o outcome) {
 func (s *slot) join() (cl *call, start bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.joinLocked()
+}
+
+func (s *slot) joinLocked() (cl *call, start bool) {
 	if s.flight != nil {
 		return s.flight, false
 	}
 	s.flight = newCall()
 	return s.flight, true
+}
+
+// joinMiss is join for a caller that found no value: it returns the failure
+// that left s without one instead, while its retry delay has not passed, so
+// that a missing secret does not cost a call per read.
+func (s *slot) joinMiss(now time.Time) (cl *call, start bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.rememberedLocked(now); err != nil {
+		return nil, false, err
+	}
+	cl, start = s.joinLocked()
+	return cl, start, nil
 }
 
 // begin registers cl as the newest fetch of s, even if another is in
@@ -76,8 +94,11 @@ func (s *slot) abandon(cl *call, err error) {
 // waits for it or for ctx. A value served as stale-if-error counts: a
 // caller that found no value gets the last good one if a failed fetch left
 // it (a forced refresh's, say).
-func (c *Cache) load(ctx context.Context, s *slot) (*value, error) {
-	cl, start := s.join()
+func (c *Cache) load(ctx context.Context, s *slot, now time.Time) (*value, error) {
+	cl, start, err := s.joinMiss(now)
+	if err != nil {
+		return nil, err
+	}
 	if start {
 		c.launch(s, cl, ctx.Done() == nil)
 	}
@@ -140,8 +161,7 @@ func (c *Cache) await(ctx context.Context, id, stage string, cl *call) (outcome,
 // in the client becomes an error, and so does an answer that is neither a
 // value nor an error.
 func (c *Cache) fetch(s *slot) (*value, error) {
-	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.fetchTimeout)
-	defer cancel()
+	ctx := c.fetchContext()
 	c.stats.loads.Add(1)
 	out, err := c.getSecretValue(ctx, s)
 	if err == nil && out == nil {
@@ -163,10 +183,7 @@ func (c *Cache) getSecretValue(ctx context.Context, s *slot) (out *secretsmanage
 			out, err = nil, newPanicError(p)
 		}
 	}()
-	return c.Client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{
-		SecretId:     &s.id,
-		VersionStage: &s.stage,
-	})
+	return c.Client.GetSecretValue(ctx, &s.in)
 }
 
 // finish settles the answer of the fetch numbered seq in s, completes cl
@@ -203,4 +220,35 @@ func fetchError(id, stage string, err error) error {
 
 func ctxError(id, stage string, err error) error {
 	return fmt.Errorf("secretcache: waiting for secret %q (stage %s): %w", id, stage, err)
+}
+
+// fetchCtx is a context that fetches share for a while: creating a context
+// with a deadline for every fetch costs more than the rest of a miss when
+// the service answers at once, and a miss of a cache under heavy eviction
+// should cost little.
+type fetchCtx struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	reuse  time.Time // fetches that start before this may use ctx
+}
+
+// fetchContext returns a context for a fetch starting now: the cache's
+// context with a deadline between FetchTimeout and FetchTimeout plus a
+// sixteenth of it (at most a second) from now. It renews the shared one
+// when that would leave less than FetchTimeout. Contexts that fall out of
+// use end at their deadline; the last one ends with Close.
+func (c *Cache) fetchContext() context.Context {
+	now := time.Now() // real time: FetchTimeout bounds a network call, not cache time
+	f := c.fctx.Load()
+	if f != nil && now.Before(f.reuse) {
+		return f.ctx
+	}
+	slack := min(c.cfg.fetchTimeout/16, time.Second)
+	ctx, cancel := context.WithDeadline(c.ctx, now.Add(c.cfg.fetchTimeout+slack))
+	nf := &fetchCtx{ctx: ctx, cancel: cancel, reuse: now.Add(slack)}
+	if !c.fctx.CompareAndSwap(f, nf) {
+		cancel()
+		return c.fetchContext()
+	}
+	return ctx
 }

@@ -113,8 +113,7 @@ func (c *Cache) batch(client BatchGetSecretValueAPIClient, chunk []pending) []pe
 	for i, p := range chunk {
 		ids[i] = p.s.id
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.fetchTimeout)
-	defer cancel()
+	ctx := c.fetchContext()
 	c.stats.loads.Add(1)
 	seq := c.seq.Add(1)
 	out, err := c.batchGetSecretValue(ctx, client, ids)

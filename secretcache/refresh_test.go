@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -416,5 +417,96 @@ func TestStaleServedCountsReadsDuringOutage(t *testing.T) {
 	c.GetSecretString("db")
 	if got := c.Stats().StaleServed; got != 5 {
 		t.Errorf("StaleServed after recovery: got %d, want still 5", got)
+	}
+}
+
+func TestBackoffNeverOverflows(t *testing.T) {
+	t.Parallel()
+	for _, max := range []time.Duration{time.Second, 5 * time.Minute, math.MaxInt64 / 3, math.MaxInt64} {
+		for n := 1; n <= 200; n++ {
+			if d := backoff(time.Second, max, n); d <= 0 || d > max {
+				t.Fatalf("backoff(1s, %v, %d) = %v, want within (0, %v]", max, n, d, max)
+			}
+		}
+	}
+}
+
+// TestExtremeDurationsWork runs a cache whose TTL and retry cap are the
+// largest durations the configuration accepts through many failures: no
+// overflow may turn "never" into "always" or crash.
+func TestExtremeDurationsWork(t *testing.T) {
+	t.Parallel()
+	c, f, clk := newTestCache(t, func(c *Cache) {
+		c.CacheItemTTL = math.MaxInt64
+		c.RetryMaxDelay = math.MaxInt64
+		c.MinRefreshInterval = time.Nanosecond
+	})
+	f.put("db", "AWSCURRENT", "v1", "good")
+	if _, err := c.GetSecretString("db"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(100 * 365 * 24 * time.Hour)
+	c.GetSecretString("db")
+	if n := f.calls.Load(); n != 1 {
+		t.Fatalf("calls after a century with an infinite TTL: got %d, want 1", n)
+	}
+	f.fail(errOutage)
+	for i := range 60 {
+		clk.Advance(time.Millisecond)
+		if err := c.refreshNowErr("db"); !errors.Is(err, errOutage) {
+			t.Fatalf("failure %d: got %v, want errOutage", i+1, err)
+		}
+	}
+	if got, err := c.GetSecretString("db"); err != nil || got != "good" {
+		t.Errorf("after 60 failures: got %q, %v; want the last good value", got, err)
+	}
+}
+
+// TestDoneContextChangesNothing: a call whose context is already done makes
+// no call, creates no entry, evicts none and records no rate limit.
+func TestDoneContextChangesNothing(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 2 })
+	for _, id := range []string{"a", "b", "c", "d"} {
+		f.put(id, "AWSCURRENT", "v1", "value-"+id)
+	}
+	c.GetSecretString("a")
+	c.GetSecretString("b")
+	calls := f.calls.Load()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tt := range []struct {
+		name string
+		call func() error
+	}{
+		{"GetSecretStringWithContext", func() error { _, err := c.GetSecretStringWithContext(ctx, "c"); return err }},
+		{"GetSecretBinaryWithContext", func() error { _, err := c.GetSecretBinaryWithContext(ctx, "c"); return err }},
+		{"GetVersion", func() error { _, err := c.GetVersion(ctx, "d", "AWSPREVIOUS"); return err }},
+		{"GetSecretJSON", func() error { return c.GetSecretJSON(ctx, "c", new(any)) }},
+		{"Refresh", func() error { _, err := c.Refresh(ctx, "a", ""); return err }},
+		{"Refresh of an uncached secret", func() error { _, err := c.Refresh(ctx, "c", ""); return err }},
+		{"RefreshNowWithContext", func() error { c.RefreshNowWithContext(ctx, "c"); return context.Canceled }},
+		{"Prefetch", func() error { return c.Prefetch(ctx, "c", "d") }},
+	} {
+		if err := tt.call(); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: got %v, want context.Canceled", tt.name, err)
+		}
+	}
+	if n := f.calls.Load() - calls; n != 0 {
+		t.Errorf("calls: got %d, want 0", n)
+	}
+	if st := c.Stats(); st.Evictions != 0 || c.Len() != 2 {
+		t.Errorf("got %d entries and %d evictions, want 2 and 0", c.Len(), st.Evictions)
+	}
+	if n := c.limits.len(); n != 0 {
+		t.Errorf("rate-limit records: got %d, want 0", n)
+	}
+	for _, id := range []string{"a", "b"} {
+		if got, _ := c.GetSecretString(id); got != "value-"+id {
+			t.Errorf("%s: got %q after calls with a done context", id, got)
+		}
+	}
+	if n := f.calls.Load() - calls; n != 0 {
+		t.Errorf("a and b were evicted: %d calls", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 )
 
@@ -30,12 +31,15 @@ import (
 //	queue          index, under index.mu                    index, under index.mu
 //	everything in the mu block                              under mu
 //
-// A slot removed from the index (evicted, or the cache closed) is marked
-// evicted; its fetches in flight finish, but no new background work starts
-// on it. A reader that found it just before may still be served its value.
+// A slot is marked evicted, under index.mu, right after it leaves the index
+// (evicted, or the cache closed). Its fetches in flight finish and answer
+// their waiters, but store nothing in it, and no background work starts on
+// it. A reader that found it just before may still be served its value,
+// which was current a moment ago.
 type slot struct {
 	id, stage string
-	key       any // its key in index.slots: see index.key
+	key       any                                // its key in index.slots: see index.key
+	in        secretsmanager.GetSecretValueInput // what its fetches ask; read-only
 
 	val  atomic.Pointer[value] // last good value; nil until a fetch succeeds or after a gone verdict
 	freq atomic.Uint32         // reads since the eviction policy last looked, at most 3
@@ -54,7 +58,9 @@ type slot struct {
 }
 
 func newSlot(key any, id, stage string) *slot {
-	return &slot{key: key, id: id, stage: stage}
+	s := &slot{key: key, id: id, stage: stage}
+	s.in = secretsmanager.GetSecretValueInput{SecretId: &s.id, VersionStage: &s.stage}
+	return s
 }
 
 // touch records a read for the eviction policy. It writes only while the
@@ -91,11 +97,19 @@ type outcome struct {
 //
 // recovered is the number of failures a success ends; failures and delay,
 // for a failure that was applied, its count and the wait before the next
-// fetch. Both are for logging.
+// fetch. Both are for logging. An evicted slot applies nothing: the outcome
+// is the fetch's own answer.
 func (s *slot) settle(c *Cache, seq uint64, v *value, err error, now time.Time, cl *call) (o outcome, recovered, failures int, delay time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.land(cl)
+	if s.evicted {
+		// s left the index, maybe replaced already by a slot that fetched
+		// something newer: storing here could hand a reader still holding
+		// s an answer older than one it read from the replacement. The
+		// waiters get the answer itself.
+		return outcome{val: v, err: err, transient: err != nil && !isGone(err)}, 0, 0, 0
+	}
 	failed := false // err is a failure that was applied
 	switch {
 	case seq <= s.seq:
@@ -104,7 +118,8 @@ func (s *slot) settle(c *Cache, seq uint64, v *value, err error, now time.Time, 
 		recovered = s.failures
 		s.seq, s.goneErr = seq, nil
 		s.failures, s.failSeq, s.failErr, s.retryAt = 0, 0, nil, time.Time{}
-		s.val.Store(v.withFreshUntil(addSat(nanos(now), jitter(c.cfg.ttl))))
+		v.freshUntil = addSat(nanos(now), jitter(c.cfg.ttl)) // v is this fetch's own, not yet shared
+		s.val.Store(v)
 	case isGone(err):
 		failed = true
 		s.seq, s.goneErr = seq, err
@@ -138,6 +153,10 @@ func (s *slot) settle(c *Cache, seq uint64, v *value, err error, now time.Time, 
 func (s *slot) remembered(now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.rememberedLocked(now)
+}
+
+func (s *slot) rememberedLocked(now time.Time) error {
 	if s.val.Load() != nil || !now.Before(s.retryAt) {
 		return nil
 	}

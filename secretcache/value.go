@@ -42,7 +42,7 @@ type value struct {
 	kept any
 
 	// freshUntil is when the value stops being served by the hit path
-	// alone, in nanoseconds since the Unix epoch (see Cache.now). Zero sends
+	// alone, in nanoseconds since the Unix epoch (see tickFor). Zero sends
 	// every read to the slow path, which is how a value whose refresh failed
 	// is served: counted as stale, and retried once its delay has passed.
 	freshUntil int64
@@ -62,7 +62,7 @@ func (c *Cache) newValue(id string, out *secretsmanager.GetSecretValueOutput) (*
 		ARN:       aws.ToString(out.ARN),
 		Name:      aws.ToString(out.Name),
 		VersionID: aws.ToString(out.VersionId),
-		Stages:    slices.Clone(out.VersionStages),
+		Stages:    out.VersionStages, // the client's, like SecretString: it must not change them
 	}}
 	if out.CreatedDate != nil {
 		v.meta.CreatedDate = *out.CreatedDate
