@@ -12,10 +12,15 @@
 // in Lambda's field names (timestamp, level, message, requestId) at the
 // level AWS_LAMBDA_LOG_LEVEL asks for. README.md says how to build, deploy
 // and attach it to a secret.
+//
+// Outside Lambda (AWS_LAMBDA_RUNTIME_API unset) it runs the one step whose
+// event is on standard input and exits non-zero if it fails, so that
+// secretsmanager-local -rotation-lambda ARN=./bootstrap rotates through it.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,7 +39,26 @@ import (
 
 func main() {
 	fn := &function{getenv: os.Getenv, logs: os.Stdout}
-	lambda.Start(fn.handle)
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		lambda.Start(fn.handle)
+		return
+	}
+	// Outside Lambda: one step, whose event is on standard input, as the
+	// emulator's local server (secretsmanager-local -rotation-lambda) runs
+	// a function.
+	if err := fn.runOnce(context.Background(), os.Stdin); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// runOnce runs the step whose event r holds.
+func (f *function) runOnce(ctx context.Context, r io.Reader) error {
+	var ev rotation.Event
+	if err := json.NewDecoder(r).Decode(&ev); err != nil {
+		return fmt.Errorf("rotation-lambda: outside Lambda, the event is read from standard input: %w", err)
+	}
+	return f.handle(ctx, ev)
 }
 
 // function is the rotation function of one execution environment. Its

@@ -155,3 +155,31 @@ func login(srv *testdb.Server, user, password string) error {
 	}
 	return conn.Close(ctx)
 }
+
+// TestRunOnce runs steps as the local server does outside Lambda: the
+// event's JSON on standard input. A step that is not in a state to run
+// fails, and an event that is not JSON says where the event was expected.
+func TestRunOnce(t *testing.T) {
+	sm := secretsmanagertest.NewServer()
+	defer sm.Close()
+	arn, err := sm.CreateSecret("prod/app/db", `{"engine":"mysql","host":"db","username":"app","password":"pw-S3cret"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_REGION", secretsmanagertest.Region)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	logs := new(lockedBuffer)
+	fn := &function{getenv: func(k string) string { return map[string]string{"SECRETS_MANAGER_ENDPOINT": sm.URL}[k] }, logs: logs}
+	event := `{"Step":"setSecret","SecretId":"` + arn + `","ClientRequestToken":"not-a-version"}`
+	err = fn.runOnce(context.Background(), strings.NewReader(event))
+	if err == nil || !strings.Contains(err.Error(), "version not-a-version has no stage") {
+		t.Errorf("runOnce = %v, want the handler's error about the version", err)
+	}
+	if !strings.Contains(logs.String(), `"message":"step failed"`) {
+		t.Errorf("logs %s lack the failure", logs)
+	}
+	if err := fn.runOnce(context.Background(), strings.NewReader("not json")); err == nil || !strings.Contains(err.Error(), "standard input") {
+		t.Errorf("runOnce(not JSON) = %v, want an error naming standard input", err)
+	}
+}
