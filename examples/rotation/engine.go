@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/secretcache/secretcache-go/examples/internal/dbdemo"
@@ -18,6 +19,10 @@ type engine interface {
 	whoami() string
 	// version is a query returning the server's name and version.
 	version() string
+	// createAdmin creates the account that alternating-users rotation logs
+	// in with (the masterarn secret's), able to create users with the
+	// rights of user and to set their passwords.
+	createAdmin(ctx context.Context, admin *sql.DB, name, password, user string) error
 	// acceptsWrongPassword reports whether user can log in with a wrong
 	// password, as with PostgreSQL's trust authentication.
 	acceptsWrongPassword(ctx context.Context, a dbdemo.Addr, user string) bool

@@ -1,22 +1,30 @@
 // Rotation shows, on one screen, a workload that keeps querying a database
 // whose credentials live in a Secrets Manager secret while that secret is
-// rotated twice, and that sees no error.
+// rotated twice by the rotation functions of package rotation, and that
+// sees no error.
 //
 // Four goroutines query through one *sql.DB whose connections live only
-// 50 ms, so new logins happen all the time. The program plays the rotation
-// function, step by step:
+// 50 ms, so new logins happen all the time. The secret is rotated with
+// RotateSecret, which invokes a rotation.Handler registered with the
+// embedded Secrets Manager as Secrets Manager invokes a Lambda function:
 //
-//  1. single-user rotation: createSecret puts a new password as AWSPENDING,
-//     setSecret runs ALTER USER (the old password stops working here), and
-//     after a short pause (the window in which AWSCURRENT holds a password
-//     the database refuses) finishSecret moves AWSCURRENT to the new version;
-//  2. alternating users: createSecret puts <user>_clone with a new password as
-//     AWSPENDING, setSecret creates that user, finishSecret moves AWSCURRENT.
+//  1. single-user rotation (rotation.Database, SingleUser): createSecret
+//     puts a new password as AWSPENDING, setSecret sets it as the user
+//     (the old password stops working here), and the program holds the
+//     rotation for a moment after setSecret, the window in which AWSCURRENT
+//     holds a password the database refuses, before testSecret and
+//     finishSecret move AWSCURRENT to the new version;
+//  2. alternating users (AlternatingUsers): createSecret puts <user>_clone
+//     with a new password as AWSPENDING, setSecret creates that user with
+//     the first user's rights through the admin account of the secret's
+//     masterarn key, finishSecret moves AWSCURRENT.
 //
-// For each phase it prints the queries served, the errors seen, the
-// connections opened, the login attempts (counted by a TCP relay in front of
-// the server) of which the database refused some, and the GetSecretValue
-// calls Secrets Manager received.
+// The rotation function's own log lines are part of the story. For each
+// phase it prints the queries served, the errors seen, the connections
+// opened, the login attempts (counted by a TCP relay in front of the
+// server, which the rotation function bypasses) of which the database
+// refused some, and the GetSecretValue calls Secrets Manager received from
+// the workload.
 //
 // It needs no AWS account: the secret lives in the in-process Secrets Manager
 // of package secretsmanagertest. It needs a local server and an account that
@@ -28,7 +36,8 @@
 //	go run ./examples/rotation -engine postgres
 //	go run ./examples/rotation -engine postgres -admin-dsn 'postgres://postgres:pw@127.0.0.1:5432/postgres'
 //
-// The demo users are dropped at the end. No password is printed.
+// The demo users and the rotation's admin account are dropped at the
+// end. No password is printed.
 package main
 
 import (
@@ -50,7 +59,7 @@ type options struct {
 
 	workers  int           // goroutines querying
 	lifetime time.Duration // sql.DB.SetConnMaxLifetime
-	window   time.Duration // pause between setSecret and finishSecret
+	window   time.Duration // least pause after setSecret, before finishSecret
 	phase    time.Duration // least duration of a phase
 	ttl      time.Duration // the cache's CacheItemTTL
 }
@@ -73,7 +82,7 @@ func main() {
 	flag.StringVar(&opts.admin.DSN, "admin-dsn", "", "admin DSN of the server, able to create users (default "+dbdemo.MySQL.DefaultAdminDSN()+" or "+dbdemo.Postgres.DefaultAdminDSN()+")")
 	flag.IntVar(&opts.workers, "workers", opts.workers, "goroutines querying through the one *sql.DB")
 	flag.DurationVar(&opts.lifetime, "conn-lifetime", opts.lifetime, "SetConnMaxLifetime of the pool: how often each worker logs in again")
-	flag.DurationVar(&opts.window, "window", opts.window, "pause between setSecret and finishSecret, when AWSCURRENT holds a password the database refuses")
+	flag.DurationVar(&opts.window, "window", opts.window, "least pause after setSecret, before finishSecret, when AWSCURRENT holds a password the database refuses")
 	flag.DurationVar(&opts.phase, "phase", opts.phase, "least duration of each phase")
 	flag.DurationVar(&opts.ttl, "ttl", opts.ttl, "cache TTL; short so that the switch to the clone user shows within the run (a service keeps the default hour: surviving a rotation does not depend on it)")
 	flag.Parse()

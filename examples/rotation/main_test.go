@@ -50,6 +50,15 @@ func TestRotation(t *testing.T) {
 				t.Fatalf("tell: %v", err)
 			}
 			checkPhases(t, f)
+			for _, want := range []string{
+				"rotation function, setSecret: set the AWSPENDING password (user=" + f.user + ", loggedInWith=AWSCURRENT)",
+				"rotation function, setSecret: set the AWSPENDING user's password with the masterarn credentials (user=" + f.clone + ", created=true)",
+				"rotation function, finishSecret: moved AWSCURRENT to the new version",
+			} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("the output does not show the rotation function's %q", want)
+				}
+			}
 			if f.windowOpened == 0 {
 				t.Error("no connection was opened between setSecret and finishSecret, so the window was not exercised")
 			}

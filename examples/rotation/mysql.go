@@ -32,3 +32,14 @@ func (mysqlEngine) acceptsWrongPassword(ctx context.Context, a dbdemo.Addr, user
 	defer db.Close()
 	return db.PingContext(ctx) == nil
 }
+
+// createAdmin makes an account with every privilege, which it may grant:
+// what alternating-users rotation needs to copy the first user's grants to
+// the clone, at the hosts the demo users are created at.
+func (e mysqlEngine) createAdmin(ctx context.Context, admin *sql.DB, name, password, _ string) error {
+	if err := e.CreateUser(ctx, admin, name, password, ""); err != nil {
+		return err
+	}
+	_, err := admin.ExecContext(ctx, "GRANT ALL PRIVILEGES ON *.* TO ?@'%', ?@'localhost', ?@'127.0.0.1' WITH GRANT OPTION", name, name, name)
+	return err
+}

@@ -38,3 +38,18 @@ func (postgresEngine) acceptsWrongPassword(ctx context.Context, a dbdemo.Addr, u
 	defer db.Close()
 	return db.PingContext(ctx) == nil
 }
+
+// createAdmin makes a role with CREATEROLE that may grant membership of
+// user's role (ADMIN OPTION, which PostgreSQL 16 and later require): what
+// alternating-users rotation needs to create the clone as a member of it.
+func (e postgresEngine) createAdmin(ctx context.Context, admin *sql.DB, name, password, user string) error {
+	if err := e.CreateUser(ctx, admin, name, password, ""); err != nil {
+		return err
+	}
+	for _, stmt := range []string{`ALTER ROLE "` + name + `" CREATEROLE`, `GRANT "` + user + `" TO "` + name + `" WITH ADMIN OPTION`} {
+		if _, err := admin.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -22,7 +22,7 @@ type counts struct {
 	opened  int64            // connections the Connector opened
 	failed  int64            // Connects that failed
 	logins  int64            // login attempts, counted by the relay
-	calls   int              // GetSecretValue requests Secrets Manager received
+	calls   int              // GetSecretValue requests Secrets Manager received from the workload
 }
 
 // refused is how many login attempts the database refused.
@@ -60,7 +60,7 @@ func (st *story) snapshot() counts {
 		opened:  st.conn.opened.Load(),
 		failed:  st.conn.failed.Load(),
 		logins:  st.relay.dials.Load(),
-		calls:   st.srv.Calls("GetSecretValue"),
+		calls:   st.srv.Calls("GetSecretValue") - int(st.rotationReads.Load()),
 	}
 }
 

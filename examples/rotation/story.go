@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,15 +20,14 @@ import (
 
 	"github.com/secretcache/secretcache-go/examples/internal/dbdemo"
 	"github.com/secretcache/secretcache-go/jdbcstyle"
+	"github.com/secretcache/secretcache-go/rotation"
 	"github.com/secretcache/secretcache-go/secretcache"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
 const (
 	secretID = "demo/rotation"
-
-	stageCurrent = "AWSCURRENT"
-	stagePending = "AWSPENDING"
+	adminID  = "demo/rotation-admin"
 
 	// settleTimeout bounds the wait for a phase's condition beyond its
 	// least duration.
@@ -48,18 +48,20 @@ type facts struct {
 
 // story is the state the steps of the story share.
 type story struct {
-	w      io.Writer
-	eng    engine
-	opts   options
-	admin  *sql.DB
-	secret dbdemo.Secret // the secret's current value
-	srv    *secretsmanagertest.Server
-	cache  *secretcache.Cache
-	conn   *countingConnector
-	relay  *relay
-	wl     *workload
-	start  time.Time
-	facts  facts
+	wmu   sync.Mutex // serialises writes to w
+	w     io.Writer
+	eng   engine
+	opts  options
+	admin *sql.DB
+	srv   *secretsmanagertest.Server
+	cache *secretcache.Cache
+	conn  *countingConnector
+	relay *relay
+	// rotationReads counts the rotation function's GetSecretValue calls.
+	rotationReads atomic.Int64
+	wl            *workload
+	start         time.Time
+	facts         facts
 
 	phaseName  string
 	phaseStart time.Time
@@ -92,20 +94,35 @@ func tell(ctx context.Context, w io.Writer, eng engine, opts options) (facts, er
 
 	st.facts.user = "rot_" + dbdemo.RandomHex(4)
 	st.facts.clone = st.facts.user + "_clone"
-	defer dbdemo.DropUsers(ctx, eng, admin, st.facts.user, st.facts.clone)
-	st.secret = dbdemo.Secret{
+	rotAdmin := "rotadm_" + dbdemo.RandomHex(4)
+	// The first user goes last: on PostgreSQL the clone is a member of its
+	// role.
+	defer dbdemo.DropUsers(ctx, eng, admin, st.facts.clone, rotAdmin, st.facts.user)
+	// Both secrets name the relay: it is the address the services use.
+	// The admin secret is the one the masterarn key names, which
+	// alternating-users rotation logs in with to create the clone.
+	user := dbdemo.Secret{
 		Engine: eng.JDBC().String(), Host: "127.0.0.1", Port: st.relay.addr().Port,
 		Username: st.facts.user, Password: st.newPassword(), DBName: addr.Database,
 	}
-	if err := eng.CreateUser(ctx, admin, st.secret.Username, st.secret.Password, addr.Database); err != nil {
+	rotator := user
+	rotator.Username, rotator.Password, rotator.DBName = rotAdmin, st.newPassword(), ""
+	if err := eng.CreateUser(ctx, admin, user.Username, user.Password, addr.Database); err != nil {
 		return st.facts, fmt.Errorf("creating the demo user: %w", err)
+	}
+	if err := eng.createAdmin(ctx, admin, rotator.Username, rotator.Password, user.Username); err != nil {
+		return st.facts, fmt.Errorf("creating the rotation's admin account: %w", err)
 	}
 
 	st.srv = secretsmanagertest.NewServer()
 	defer st.srv.Close()
-	if _, err := st.srv.CreateSecret(secretID, st.secretJSON()); err != nil {
+	if user.MasterARN, err = st.srv.CreateSecret(adminID, jsonOf(rotator)); err != nil {
 		return st.facts, err
 	}
+	if _, err := st.srv.CreateSecret(secretID, jsonOf(user)); err != nil {
+		return st.facts, err
+	}
+
 	st.cache, err = secretcache.New(func(c *secretcache.Cache) {
 		c.Client = st.srv.Client()
 		c.CacheItemTTL = int64(opts.ttl)
@@ -137,8 +154,8 @@ func tell(ctx context.Context, w io.Writer, eng engine, opts options) (facts, er
 	fmt.Fprintf(w, "connections live %s (SetConnMaxLifetime), cache TTL %s, logins counted by a relay in front of the server\n\n",
 		opts.lifetime, opts.ttl)
 
-	if st.eng.acceptsWrongPassword(ctx, addr, st.secret.Username) {
-		fmt.Fprintf(w, "warning: the server lets %s log in with a wrong password (trust authentication?); no login will be refused below\n\n", st.secret.Username)
+	if st.eng.acceptsWrongPassword(ctx, addr, user.Username) {
+		fmt.Fprintf(w, "warning: the server lets %s log in with a wrong password (trust authentication?); no login will be refused below\n\n", user.Username)
 	}
 
 	st.wl = newWorkload(db, eng.whoami())
@@ -152,6 +169,7 @@ func tell(ctx context.Context, w io.Writer, eng engine, opts options) (facts, er
 	st.wl.mu.Lock()
 	st.facts.firstErr = st.wl.firstErr
 	st.wl.mu.Unlock()
+	st.rememberPasswords()
 	st.report()
 	return st.facts, nil
 }
@@ -171,34 +189,19 @@ func (st *story) steady(ctx context.Context) error {
 	return nil
 }
 
-// singleUser rotates the password of the one user, with a pause between
-// setSecret and finishSecret.
+// singleUser rotates the password of the one user with the single-user
+// rotation function, holding the window between setSecret and
+// finishSecret open.
 func (st *story) singleUser(ctx context.Context) error {
 	st.begin("single-user rotation")
-	st.secret.Password = st.newPassword()
-	version, err := st.srv.PutSecretValue(secretID, st.secretJSON(), stagePending)
+	if err := st.useRotation(rotation.SingleUser); err != nil {
+		return err
+	}
+	version, err := st.rotate(ctx)
 	if err != nil {
 		return err
 	}
-	st.log("createSecret: new password for %s put as AWSPENDING", st.secret.Username)
-	if err := st.eng.SetPassword(ctx, st.admin, st.secret.Username, st.secret.Password); err != nil {
-		return fmt.Errorf("setSecret: %w", err)
-	}
-	st.log("setSecret: %s's password changed in the database; the one in AWSCURRENT stops working", st.secret.Username)
-
-	set := st.conn.opened.Load()
-	err = st.settle(ctx, time.Now(), st.opts.window, "a connection opened in the window", func() bool {
-		return st.conn.opened.Load() > set
-	})
-	if err != nil {
-		return err
-	}
-	st.facts.windowOpened = st.conn.opened.Load() - set
-	if err := st.finish(ctx, version); err != nil {
-		return err
-	}
-	st.log("finishSecret: AWSCURRENT moved to the new version; %d connections were opened in the window",
-		st.facts.windowOpened)
+	st.log("rotation finished: AWSCURRENT is version %s", short(version))
 
 	finished := st.conn.opened.Load()
 	err = st.settle(ctx, st.phaseStart, st.opts.phase, "the cache holding the new version", func() bool {
@@ -212,24 +215,19 @@ func (st *story) singleUser(ctx context.Context) error {
 	return nil
 }
 
-// alternatingUsers rotates to the clone user, leaving the first user's
-// password as it is.
+// alternatingUsers rotates to the clone user with the alternating-users
+// rotation function, which creates the clone with the first user's rights
+// and leaves the first user's password as it is.
 func (st *story) alternatingUsers(ctx context.Context) error {
 	st.begin("alternating users")
-	st.secret.Username, st.secret.Password = st.facts.clone, st.newPassword()
-	version, err := st.srv.PutSecretValue(secretID, st.secretJSON(), stagePending)
+	if err := st.useRotation(rotation.AlternatingUsers); err != nil {
+		return err
+	}
+	version, err := st.rotate(ctx)
 	if err != nil {
 		return err
 	}
-	st.log("createSecret: user %s with a new password put as AWSPENDING", st.facts.clone)
-	if err := st.eng.CreateUser(ctx, st.admin, st.secret.Username, st.secret.Password, st.secret.DBName); err != nil {
-		return fmt.Errorf("setSecret: %w", err)
-	}
-	st.log("setSecret: user %s created in the database; %s keeps working", st.facts.clone, st.facts.user)
-	if err := st.finish(ctx, version); err != nil {
-		return err
-	}
-	st.log("finishSecret: AWSCURRENT moved to the version of %s", st.facts.clone)
+	st.log("rotation finished: AWSCURRENT is version %s, user %s", short(version), st.facts.clone)
 	err = st.settle(ctx, st.phaseStart, st.opts.phase, "a query served as "+st.facts.clone, func() bool {
 		return st.wl.servedAs(st.facts.clone) > 0
 	})
@@ -241,35 +239,10 @@ func (st *story) alternatingUsers(ctx context.Context) error {
 	return nil
 }
 
-// finish plays finishSecret: one UpdateSecretVersionStage call moves
-// AWSCURRENT to version, and AWSPREVIOUS follows to the old one.
-func (st *story) finish(ctx context.Context, version string) error {
-	stages, err := st.srv.VersionStages(secretID)
-	if err != nil {
-		return err
-	}
-	var current string
-	for id, labels := range stages {
-		if slices.Contains(labels, stageCurrent) {
-			current = id
-		}
-	}
-	_, err = st.srv.Client().UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
-		SecretId:            aws.String(secretID),
-		VersionStage:        aws.String(stageCurrent),
-		MoveToVersionId:     aws.String(version),
-		RemoveFromVersionId: aws.String(current),
-	})
-	if err != nil {
-		return fmt.Errorf("finishSecret: %w", err)
-	}
-	return nil
-}
-
 // cached returns the version ID of AWSCURRENT in the cache, as the
 // Connector sees it.
 func (st *story) cached(ctx context.Context) string {
-	v, err := st.cache.GetVersion(ctx, secretID, stageCurrent)
+	v, err := st.cache.GetVersion(ctx, secretID, rotation.StageCurrent)
 	if err != nil {
 		return ""
 	}
@@ -310,7 +283,10 @@ func (st *story) end() {
 }
 
 // log writes a step of the story with the time since the workload started.
+// The rotation function logs from its own goroutine.
 func (st *story) log(format string, args ...any) {
+	st.wmu.Lock()
+	defer st.wmu.Unlock()
 	fmt.Fprintf(st.w, "  %6.3fs  %s\n", time.Since(st.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
@@ -321,7 +297,27 @@ func (st *story) newPassword() string {
 	return pw
 }
 
-func (st *story) secretJSON() string {
-	b, _ := json.Marshal(st.secret) // a struct of strings and an int cannot fail
+func jsonOf(s dbdemo.Secret) string {
+	b, _ := json.Marshal(s) // a struct of strings and an int cannot fail
 	return string(b)
+}
+
+// rememberPasswords adds the passwords of every version of the secret,
+// which the rotation function made, to those the output must not show.
+func (st *story) rememberPasswords() {
+	versions, err := st.srv.VersionStages(secretID)
+	if err != nil {
+		return
+	}
+	for id := range versions {
+		out, err := st.srv.Client().GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{
+			SecretId: aws.String(secretID), VersionId: aws.String(id)})
+		if err != nil {
+			continue
+		}
+		var v dbdemo.Secret
+		if json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v) == nil {
+			st.facts.passwords = append(st.facts.passwords, v.Password)
+		}
+	}
 }

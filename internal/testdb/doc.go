@@ -25,6 +25,16 @@
 // Either way the server must enforce passwords: a server that accepts a
 // wrong password (trust authentication) is refused.
 //
+// # TLS
+//
+// MySQLTLS and PostgresTLS start two more throwaway servers, always from the
+// installed binaries, with TLS on: their certificate, for 127.0.0.1 and
+// localhost, is signed by a CA made for the test binary, which
+// Server.RootCAs returns. The PostgreSQL one lets only its admin in
+// without TLS. UntrustedRootCAs returns a CA that signed nothing, for tests
+// of certificate verification. The servers of MySQL and Postgres run
+// without TLS.
+//
 // # Usage
 //
 //	func TestMain(m *testing.M) { testdb.Main(m) }

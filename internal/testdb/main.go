@@ -47,6 +47,8 @@ func runMain(m *testing.M) (code int) {
 		mainActive.Store(false)
 		mysqlServer.stop()
 		postgresServer.stop()
+		mysqlTLSServer.stop()
+		postgresTLSServer.stop()
 	}()
 	return m.Run()
 }

@@ -26,7 +26,7 @@ func startMySQL() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return launchMariaDB(server, install)
+	return launchMariaDB(server, install, nil)
 }
 
 // findMariaDB looks for the server and the tool that creates a data
@@ -64,9 +64,9 @@ func findBinary(names []string, dirs ...string) string {
 }
 
 // launchMariaDB creates a data directory and starts the server on a free
-// port of 127.0.0.1. Only MariaDB 10.4 or later is supported (mysql.global_priv);
-// for Oracle MySQL, use EnvMySQLDSN.
-func launchMariaDB(server, install string) (_ *Server, err error) {
+// port of 127.0.0.1, with TLS when files is not nil. Only MariaDB 10.4 or
+// later is supported (mysql.global_priv); for Oracle MySQL, use EnvMySQLDSN.
+func launchMariaDB(server, install string, files *tlsFiles) (_ *Server, err error) {
 	dir, err := os.MkdirTemp("", "testdb-mysql-")
 	if err != nil {
 		return nil, fmt.Errorf("testdb: %w", err)
@@ -93,11 +93,18 @@ func launchMariaDB(server, install string) (_ *Server, err error) {
 	if err := os.WriteFile(initFile, []byte(mariadbInitSQL(password)), 0o600); err != nil {
 		return nil, fmt.Errorf("testdb: %w", err)
 	}
-	s, err := retryOnExit(func() (*Server, error) { return startMariaDB(server, dir, initFile, password, root) })
+	tlsArgs, err := mariadbTLSArgs(dir, files)
+	if err != nil {
+		return nil, err
+	}
+	s, err := retryOnExit(func() (*Server, error) { return startMariaDB(server, dir, initFile, password, root, tlsArgs...) })
 	if err != nil {
 		return nil, err
 	}
 	_ = os.Remove(initFile) // it holds the admin password
+	if files != nil {
+		s.rootCAs = files.pool
+	}
 	return s, nil
 }
 
@@ -116,7 +123,8 @@ func mariadbInitSQL(password string) string {
 }
 
 // startMariaDB starts the server once and waits until the admin can log in.
-func startMariaDB(server, dir, initFile, password string, root bool) (_ *Server, err error) {
+// extra are more server options.
+func startMariaDB(server, dir, initFile, password string, root bool, extra ...string) (_ *Server, err error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -138,6 +146,7 @@ func startMariaDB(server, dir, initFile, password string, root bool) (_ *Server,
 	if root {
 		args = append(args, "--user=root")
 	}
+	args = append(args, extra...)
 	cmd := exec.Command(server, args...)
 	cmd.Dir = dir
 	proc, err := startProcess(filepath.Base(server), cmd, filepath.Join(dir, "server.log"))

@@ -29,7 +29,7 @@ func startPostgres() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return launchPostgres(bin)
+	return launchPostgres(bin, nil)
 }
 
 // findPostgres picks the newest /usr/lib/postgresql/<version>/bin (Debian's
@@ -80,9 +80,10 @@ func newestPostgresBinDir() string {
 
 // launchPostgres runs initdb with scram-sha-256 for every connection and a
 // random superuser password, then starts postgres on a free port of
-// 127.0.0.1. postgres runs in the foreground (not through pg_ctl, which would
-// detach it) so that it is our child: reaped, and killed if we die.
-func launchPostgres(bin postgresBinaries) (_ *Server, err error) {
+// 127.0.0.1, with TLS when files is not nil. postgres runs in the
+// foreground (not through pg_ctl, which would detach it) so that it is our
+// child: reaped, and killed if we die.
+func launchPostgres(bin postgresBinaries, files *tlsFiles) (_ *Server, err error) {
 	dir, err := os.MkdirTemp("", "testdb-pg-")
 	if err != nil {
 		return nil, fmt.Errorf("testdb: %w", err)
@@ -110,21 +111,34 @@ func launchPostgres(bin postgresBinaries) (_ *Server, err error) {
 		return nil, err
 	}
 
-	return retryOnExit(func() (*Server, error) { return startPostmaster(bin, dir, password) })
+	tlsArgs, err := postgresTLSArgs(bin, dir, files)
+	if err != nil {
+		return nil, err
+	}
+	s, err := retryOnExit(func() (*Server, error) { return startPostmaster(bin, dir, password, tlsArgs...) })
+	if err != nil {
+		return nil, err
+	}
+	if files != nil {
+		s.rootCAs = files.pool
+	}
+	return s, nil
 }
 
-// startPostmaster starts the server once and waits until the admin can log in.
-func startPostmaster(bin postgresBinaries, dir, password string) (_ *Server, err error) {
+// startPostmaster starts the server once and waits until the admin can log
+// in. extra are more server options.
+func startPostmaster(bin postgresBinaries, dir, password string, extra ...string) (_ *Server, err error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	// Durability is worthless for a throwaway server, and costs start-up time.
-	cmd := bin.command(dir, bin.postgres, "-D", filepath.Join(dir, "data"),
+	args := append([]string{"-D", filepath.Join(dir, "data"),
 		"-p", strconv.Itoa(port), "-k", dir,
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "max_connections=200",
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"}, extra...)
+	cmd := bin.command(dir, bin.postgres, args...)
 	logPath := filepath.Join(dir, "server.log")
 	proc, err := startProcess("postgres", cmd, logPath)
 	if err != nil {

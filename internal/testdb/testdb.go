@@ -2,6 +2,7 @@ package testdb
 
 import (
 	"context"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -40,6 +41,8 @@ type Server struct {
 	adminUser     string
 	adminPassword secret  // never printed, whatever the fmt verb: see secret
 	admin         *sql.DB // shared admin pool, in the test database; closed by stop
+
+	rootCAs *x509.CertPool // verifies the server's certificate; nil without TLS
 
 	proc *process // nil for a server named by an environment variable
 	dir  string   // temporary directory removed by stop; "" when none

@@ -29,6 +29,9 @@ type Secret struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	DBName   string `json:"dbname,omitempty"`
+	// MasterARN names the secret of the admin credentials that
+	// alternating-users rotation uses.
+	MasterARN string `json:"masterarn,omitempty"`
 }
 
 // facts is what a run observed, for the tests to check.

@@ -1,0 +1,418 @@
+package rotation
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/secretcache/secretcache-go/internal/testdb"
+	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// dbCase is a strategy and an engine.
+type dbCase struct {
+	name   string
+	server func(testing.TB) *testdb.Server
+	scheme Scheme
+}
+
+var dbCases = []dbCase{
+	{"mysql/single-user", testdb.MySQL, SingleUser},
+	{"mysql/alternating-users", testdb.MySQL, AlternatingUsers},
+	{"postgres/single-user", testdb.Postgres, SingleUser},
+	{"postgres/alternating-users", testdb.Postgres, AlternatingUsers},
+}
+
+// tlsCases are dbCases on the servers with TLS.
+func tlsCases() []dbCase {
+	cases := make([]dbCase, len(dbCases))
+	for i, c := range dbCases {
+		c.server = map[string]func(testing.TB) *testdb.Server{"mysql": testdb.MySQLTLS, "postgres": testdb.PostgresTLS}[strings.Split(c.name, "/")[0]]
+		c.name = "tls/" + c.name
+		cases[i] = c
+	}
+	return cases
+}
+
+// dbEnv is a real database server with a user, a secret of its
+// credentials in the emulator, and a Handler with a Database strategy
+// registered as the secret's rotation function.
+type dbEnv struct {
+	t     testing.TB
+	c     dbCase
+	srv   *testdb.Server
+	admin *sql.DB
+	sm    *secretsmanagertest.Server
+	db    *Database
+	h     *Handler
+	arn   string
+	user  string
+	clone string
+	log   syncBuffer
+
+	dials   atomic.Int64           // connections the strategy opened
+	breakOn atomic.Pointer[string] // a statement that kills the connection sending it
+
+	// mu guards wrap and the fields of h and db, which tests change with
+	// configure while rotations may run.
+	mu   sync.Mutex
+	wrap func(ctx context.Context, ev Event, run func() error) error // around each step
+	impl secretsmanagertest.RotationFunc                             // instead of the Handler, if set
+}
+
+// syncBuffer is a bytes.Buffer that steps on several goroutines may log to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// envConfig is what the options of newDBEnv change.
+type envConfig struct {
+	emulator []secretsmanagertest.Option
+	keys     map[string]any // more keys of the secret and of the masterarn secret
+	anyHost  bool           // MySQL: the user exists only at host '%'
+}
+
+type envOption func(*envConfig)
+
+// oneAttempt leaves a rotation pending after its first failure, instead of
+// retrying it.
+func oneAttempt(c *envConfig) {
+	c.emulator = append(c.emulator, secretsmanagertest.WithRotationAttempts(1))
+}
+
+// withKeys adds keys to the secret.
+func withKeys(keys map[string]any) envOption { return func(c *envConfig) { c.keys = keys } }
+
+// anyHostOnly drops the MySQL user's accounts but user@'%', as on RDS
+// where users are created for '%' only.
+func anyHostOnly(c *envConfig) { c.anyHost = true }
+
+func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
+	t.Helper()
+	var cfg envConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e := &dbEnv{t: t, c: c, srv: c.server(t)}
+	e.admin = e.srv.AdminDB(t)
+	e.user = testdb.UniqueName("rot")
+	e.clone = e.user + cloneSuffix
+	password := randomPassword()
+	e.srv.CreateUser(t, e.user, password)
+	t.Cleanup(func() { e.dropUser(e.clone) }) // before CreateUser's cleanup drops the user
+	if cfg.anyHost && e.srv.Engine == testdb.EngineMySQL {
+		e.adminExec("DROP USER ?@'localhost', ?@'127.0.0.1'", e.user, e.user)
+	}
+	if e.srv.RootCAs() != nil && e.srv.Engine == testdb.EngineMySQL {
+		// Only the PostgreSQL TLS server refuses logins without TLS.
+		e.adminExec("ALTER USER ?@'%', ?@'localhost', ?@'127.0.0.1' REQUIRE SSL", e.user, e.user, e.user)
+	}
+	e.sm = secretsmanagertest.NewServer(cfg.emulator...)
+	t.Cleanup(e.sm.Close)
+	secret := map[string]any{"engine": e.srv.Engine, "host": e.srv.Host, "port": e.srv.Port,
+		"username": e.user, "password": password, "dbname": e.srv.Database()}
+	if c.scheme == AlternatingUsers {
+		secret["masterarn"] = e.newMaster(cfg.keys)
+	}
+	for k, v := range cfg.keys {
+		secret[k] = v
+	}
+	var err error
+	if e.arn, err = e.sm.CreateSecret("app/"+e.user, mustJSON(secret)); err != nil {
+		t.Fatal(err)
+	}
+	e.db = &Database{Scheme: c.scheme, Dial: e.dial}
+	if roots := e.srv.RootCAs(); roots != nil {
+		e.db.TLS = TLS{RootCAs: roots}
+	} else {
+		e.db.TLS = TLS{Mode: TLSDisable}
+	}
+	e.h = &Handler{Client: e.sm.Client(), Strategy: e.db, Logger: slog.New(slog.NewJSONHandler(&e.log, nil))}
+	if err := e.sm.SetRotationFunc(e.arn, e.invoke); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.checkLog)
+	return e
+}
+
+// newMaster creates an admin account for alternating users and a secret
+// of its credentials with keys added, and returns the secret's ARN.
+func (e *dbEnv) newMaster(keys map[string]any) string {
+	name, password := testdb.UniqueName("adm"), randomPassword()
+	if e.srv.Engine == testdb.EngineMySQL {
+		e.adminExec("CREATE USER ?@'%' IDENTIFIED BY ?", name, password)
+		e.adminExec("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", name)
+	} else {
+		e.adminExec(`CREATE ROLE "` + name + `" LOGIN CREATEROLE PASSWORD '` + password + `'`)
+	}
+	e.t.Cleanup(func() { e.dropUser(name) })
+	master := map[string]any{"engine": e.srv.Engine, "host": e.srv.Host, "port": e.srv.Port, "username": name, "password": password}
+	for k, v := range keys {
+		master[k] = v
+	}
+	arn, err := e.sm.CreateSecret("admin/"+name, mustJSON(master))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return arn
+}
+
+func (e *dbEnv) adminExec(query string, args ...any) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.admin.ExecContext(ctx, query, args...); err != nil {
+		e.t.Fatalf("admin: %v", err)
+	}
+}
+
+// dropUser drops user's accounts and ends its sessions.
+func (e *dbEnv) dropUser(user string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err error
+	if e.srv.Engine == testdb.EngineMySQL {
+		for _, host := range []string{"%", "localhost", "127.0.0.1"} {
+			if _, err = e.admin.ExecContext(ctx, "DROP USER IF EXISTS ?@?", user, host); err != nil {
+				break
+			}
+		}
+	} else {
+		_, err = e.admin.ExecContext(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", user)
+		if err == nil {
+			_, err = e.admin.ExecContext(ctx, `DROP ROLE IF EXISTS "`+user+`"`)
+		}
+	}
+	if err != nil {
+		e.t.Errorf("drop user %s: %v", user, err)
+	}
+}
+
+// invoke is the rotation function registered with the emulator: the
+// Handler, adapted from the emulator's request, run through e.wrap.
+func (e *dbEnv) invoke(ctx context.Context, req secretsmanagertest.RotationRequest) error {
+	ev := Event{SecretID: req.SecretID, ClientRequestToken: req.ClientRequestToken, Step: Step(req.Step), RotationToken: req.RotationToken}
+	e.mu.Lock()
+	wrap, impl, h, d := e.wrap, e.impl, *e.h, *e.db
+	e.mu.Unlock()
+	h.Strategy = &d
+	run := func() error { return h.Handle(ctx, ev) }
+	if impl != nil {
+		run = func() error { return impl(ctx, req) }
+	}
+	if wrap == nil {
+		return run()
+	}
+	return wrap(ctx, ev, run)
+}
+
+// configure changes the Handler or the Database strategy.
+func (e *dbEnv) configure(f func(h *Handler, d *Database)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f(e.h, e.db)
+}
+
+func (e *dbEnv) setWrap(wrap func(ctx context.Context, ev Event, run func() error) error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.wrap = wrap
+}
+
+// rotate starts a rotation with RotateSecret and returns its token once it
+// has ended, with its outcome.
+func (e *dbEnv) rotate() (string, error) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	token, err := e.start(ctx)
+	if err != nil {
+		return "", err
+	}
+	return token, e.sm.WaitRotation(ctx, e.arn)
+}
+
+// start calls RotateSecret and returns the rotation's token.
+func (e *dbEnv) start(ctx context.Context) (string, error) {
+	out, err := e.sm.Client().RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String(e.arn)})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.VersionId), nil
+}
+
+// dial opens the strategy's connections, counting them, and wraps them so
+// that a statement containing *e.breakOn kills the connection instead of
+// reaching the server.
+func (e *dbEnv) dial(ctx context.Context, network, address string) (net.Conn, error) {
+	e.dials.Add(1)
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	return &breakingConn{Conn: c, e: e}, nil
+}
+
+type breakingConn struct {
+	net.Conn
+	e *dbEnv
+}
+
+var errBroken = errors.New("connection broken by the test")
+
+func (c *breakingConn) Write(p []byte) (int, error) {
+	if s := c.e.breakOn.Load(); s != nil && bytes.Contains(p, []byte(*s)) {
+		c.Conn.Close()
+		return 0, errBroken
+	}
+	return c.Conn.Write(p)
+}
+
+// version returns the value of the version that stage labels, or ok false
+// when it has none (no such label, or RotateSecret's placeholder).
+func (e *dbEnv) version(stage string) (user, password string, ok bool) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := e.sm.Client().GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(e.arn), VersionStage: aws.String(stage)})
+	if errors.As(err, new(*types.ResourceNotFoundException)) {
+		return "", "", false
+	}
+	if err != nil {
+		e.t.Fatalf("GetSecretValue %s: %v", stage, err)
+	}
+	var v struct{ Username, Password string }
+	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v); err != nil {
+		e.t.Fatalf("%s is not JSON", stage)
+	}
+	return v.Username, v.Password, true
+}
+
+// logsIn reports whether user can log in with password, with the drivers
+// directly (over TLS on a TLS server); a failure other than a refused
+// login fails the test.
+func (e *dbEnv) logsIn(user, password string) bool {
+	e.t.Helper()
+	err := directLogin(e.srv, user, password, e.srv.RootCAs())
+	if err != nil && !e.srv.IsAuthError(err) {
+		e.t.Fatalf("login as %s: %v", user, err)
+	}
+	return err == nil
+}
+
+// directLogin logs in with the drivers, without package rotation, over
+// TLS verified against roots when it is not nil.
+func directLogin(srv *testdb.Server, user, password string, roots *x509.CertPool) error {
+	var cfg *tls.Config
+	if roots != nil {
+		cfg = &tls.Config{RootCAs: roots, ServerName: srv.Host}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	addr := net.JoinHostPort(srv.Host, strconv.Itoa(srv.Port))
+	if srv.Engine == testdb.EngineMySQL {
+		c := mysql.NewConfig()
+		c.Net, c.Addr, c.User, c.Passwd, c.DBName, c.TLS = "tcp", addr, user, password, srv.Database(), cfg
+		conn, err := mysql.NewConnector(c)
+		if err != nil {
+			return err
+		}
+		db := sql.OpenDB(conn)
+		defer db.Close()
+		return db.PingContext(ctx)
+	}
+	c, err := pgx.ParseConfig("postgres://" + addr + "/?sslmode=disable")
+	if err != nil {
+		return err
+	}
+	c.User, c.Password, c.Database, c.TLSConfig = user, password, srv.Database(), cfg
+	conn, err := pgx.ConnectConfig(ctx, c)
+	if err != nil {
+		return err
+	}
+	return conn.Close(ctx)
+}
+
+// table returns what the versions labelled AWSCURRENT, AWSPENDING and
+// AWSPREVIOUS do: ✓ logs in, ✗ is refused, – has no value.
+func (e *dbEnv) table() string {
+	e.t.Helper()
+	var cells []string
+	for _, stage := range []string{StageCurrent, StagePending, StagePrevious} {
+		user, pw, ok := e.version(stage)
+		switch {
+		case !ok:
+			cells = append(cells, "–")
+		case e.logsIn(user, pw):
+			cells = append(cells, "✓")
+		default:
+			cells = append(cells, "✗")
+		}
+	}
+	return strings.Join(cells, " ")
+}
+
+// checkLog fails the test if the log shows a password of any version.
+func (e *dbEnv) checkLog() {
+	stages, err := e.sm.VersionStages(e.arn)
+	if err != nil {
+		return
+	}
+	log := e.log.String()
+	for id := range stages {
+		out, err := e.sm.Client().GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(e.arn), VersionId: aws.String(id)})
+		if err != nil {
+			continue
+		}
+		var v struct{ Password string }
+		_ = json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v)
+		if v.Password != "" && strings.Contains(log, v.Password) {
+			e.t.Errorf("the log shows the password of version %s", id)
+		}
+	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func randomPassword() string { return rand.Text() }

@@ -1,0 +1,142 @@
+package rotation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/secretcache/secretcache-go/jdbcstyle"
+)
+
+// dbSecret is a database secret of one version, parsed.
+type dbSecret struct {
+	*jdbcstyle.Secret
+	stage string   // the version it was read from, for errors
+	eng   dbEngine // the engine its "engine" key names
+}
+
+// cloneSuffix is what alternating users append to the first user's name.
+const cloneSuffix = "_clone"
+
+// altUsername returns the other user of the pair: user_clone for user, and
+// user for user_clone.
+func altUsername(user string) string {
+	if base, ok := strings.CutSuffix(user, cloneSuffix); ok {
+		return base
+	}
+	return user + cloneSuffix
+}
+
+// engineNames maps the "engine" key's values to the engines that rotate
+// them.
+var engineNames = map[string]Engine{
+	"mysql":             MySQL,
+	"mariadb":           MySQL,
+	"aurora-mysql":      MySQL,
+	"postgres":          Postgres,
+	"aurora-postgresql": Postgres,
+}
+
+// parseDBSecret parses value, read from stage, as a database secret that d
+// rotates: it must name an engine d handles and a TCP host.
+func (d *Database) parseDBSecret(stage, value string) (*dbSecret, error) {
+	s, err := jdbcstyle.ParseSecret([]byte(value))
+	var se *jdbcstyle.SecretError
+	switch {
+	case errors.As(err, &se):
+		// The message of a SecretError never quotes the value.
+		problem := "the " + stage + " version's JSON: " + se.Problem
+		if se.Key != "" {
+			problem = "the " + stage + " version's " + strconv.Quote(se.Key) + " key: " + se.Problem
+		}
+		return nil, &Error{Kind: BadSecretValue, Stage: stage, Key: se.Key, Problem: problem}
+	case err != nil:
+		return nil, &Error{Kind: BadSecretValue, Stage: stage, Problem: "the " + stage + " version is not a database secret"}
+	}
+	bad := func(key, problem string) error {
+		return &Error{Kind: BadSecretValue, Stage: stage, Key: key, Problem: "the " + stage + " version's " + strconv.Quote(key) + " key: " + problem}
+	}
+	eng, ok := engineNames[s.Engine]
+	switch {
+	case s.Engine == "":
+		return nil, bad("engine", "missing")
+	case !ok || d.Engine != AnyEngine && eng != d.Engine:
+		return nil, bad("engine", "got "+strconv.Quote(s.Engine)+", want one of "+d.engineList())
+	case s.Host == "":
+		return nil, bad("host", "missing")
+	case strings.HasPrefix(s.Host, "/"):
+		return nil, bad("host", "a Unix socket; the function connects over TCP")
+	}
+	return &dbSecret{Secret: s, stage: stage, eng: engines[eng]}, nil
+}
+
+// engineList lists the engine values d accepts, for errors.
+func (d *Database) engineList() string {
+	switch d.Engine {
+	case MySQL:
+		return "mysql, mariadb, aurora-mysql"
+	case Postgres:
+		return "postgres, aurora-postgresql"
+	}
+	return "mysql, mariadb, aurora-mysql, postgres, aurora-postgresql"
+}
+
+// read reads and parses the version of r that stage names.
+func (d *Database) read(ctx context.Context, r *Invocation, stage string) (*dbSecret, error) {
+	var value string
+	var err error
+	switch stage {
+	case StageCurrent:
+		value, err = r.Current(ctx)
+	case StagePending:
+		value, err = r.Pending(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d.parseDBSecret(stage, value)
+}
+
+// withCredentials returns value, a JSON object, with its username and
+// password keys replaced and every other key kept as it was.
+func withCredentials(value, username, password string) (string, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(value), &fields); err != nil {
+		return "", errors.New("not a JSON object") // parseDBSecret accepted it: cannot happen
+	}
+	for k, v := range map[string]string{"username": username, "password": password} {
+		raw, _ := json.Marshal(v) // a string always marshals
+		fields[k] = raw
+	}
+	out, err := json.Marshal(fields)
+	return string(out), err
+}
+
+// checkPair compares pending with current, the confused-deputy checks of
+// setSecret: same engine, host and port, and the user the scheme expects.
+func (d *Database) checkPair(current, pending *dbSecret) error {
+	wantUser := current.Username
+	if d.Scheme == AlternatingUsers {
+		wantUser = altUsername(current.Username)
+	}
+	differ := func(key, got, want string) error {
+		return &Error{Kind: Mismatch, Stage: StagePending, Key: key,
+			Problem: "the AWSPENDING version's " + key + " " + strconv.Quote(got) + " is not AWSCURRENT's " + strconv.Quote(want)}
+	}
+	switch {
+	case pending.Engine != current.Engine:
+		return differ("engine", pending.Engine, current.Engine)
+	case pending.Host != current.Host:
+		return differ("host", pending.Host, current.Host)
+	case pending.Port != current.Port:
+		return differ("port", strconv.Itoa(pending.Port), strconv.Itoa(current.Port))
+	case pending.Username != wantUser && d.Scheme == AlternatingUsers:
+		return &Error{Kind: Mismatch, Stage: StagePending, Key: "username",
+			Problem: "the AWSPENDING version's username " + strconv.Quote(pending.Username) + " is not the other user of AWSCURRENT's pair, " + strconv.Quote(wantUser)}
+	case pending.Username != wantUser:
+		return differ("username", pending.Username, wantUser)
+	}
+	return nil
+}

@@ -1,0 +1,337 @@
+package rotation
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// mysqlEngine is MySQL, MariaDB and Aurora MySQL, through
+// go-sql-driver/mysql.
+type mysqlEngine struct{}
+
+// maxUsername: MySQL 5.7.8 and later hold 32 characters; MariaDB 80 (128
+// from 10.6, but 80 is what every supported release takes).
+func (mysqlEngine) maxUsername(engine string) int {
+	if engine == "mariadb" {
+		return 80
+	}
+	return 32
+}
+
+func (mysqlEngine) nameLength(user string) int { return utf8.RuneCountInString(user) }
+func (mysqlEngine) nameUnit() string           { return "characters" }
+
+func (mysqlEngine) connect(ctx context.Context, d *Database, s *dbSecret, dbname string) (session, error) {
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd = s.Username, string(s.Password)
+	cfg.Net, cfg.Addr, cfg.DBName = "tcp", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), dbname
+	cfg.TLS = d.TLS.config(s.Host)
+	cfg.Timeout = d.connectTimeout()
+	cfg.DialFunc = d.Dial
+	cfg.Logger = discardLogger{} // errors are returned; the driver's own log is not JSON
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &mysqlSession{db: db, conn: conn}, nil
+}
+
+// MySQL error numbers of a refused login.
+const (
+	erAccessDenied     = 1045 // ER_ACCESS_DENIED_ERROR
+	erAccessDeniedNoPw = 1698 // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+)
+
+func (mysqlEngine) classify(err error) Kind {
+	var me *mysql.MySQLError
+	switch {
+	case errors.As(err, &me) && (me.Number == erAccessDenied || me.Number == erAccessDeniedNoPw):
+		return LoginRefused
+	case errors.Is(err, mysql.ErrNoTLS):
+		return TLSFailed
+	}
+	return Failed
+}
+
+func init() {
+	// A MySQL error quotes the statement near a syntax error, password
+	// included: keep the error, redact its message.
+	scrubbers = append(scrubbers, func(err error, secrets []string) error {
+		var me *mysql.MySQLError
+		if !errors.As(err, &me) {
+			return nil
+		}
+		clean := *me
+		clean.Message = redact(me.Message, secrets)
+		return &clean
+	})
+}
+
+// discardLogger drops go-sql-driver's log lines.
+type discardLogger struct{}
+
+// Print drops the line.
+func (discardLogger) Print(...any) {}
+
+// mysqlSession is one connection, through database/sql.
+type mysqlSession struct {
+	db   *sql.DB
+	conn *sql.Conn
+}
+
+func (s *mysqlSession) close() {
+	s.conn.Close()
+	s.db.Close()
+}
+
+func (s *mysqlSession) test(ctx context.Context) error {
+	var now string
+	return s.conn.QueryRowContext(ctx, "SELECT NOW()").Scan(&now)
+}
+
+// quoter returns the function that quotes string literals on this
+// session, which depends on its sql_mode.
+func (s *mysqlSession) quoter(ctx context.Context) (func(string) (string, error), error) {
+	var mode string
+	if err := s.conn.QueryRowContext(ctx, "SELECT @@SESSION.sql_mode").Scan(&mode); err != nil {
+		return nil, err
+	}
+	noBackslash := strings.Contains(strings.ToUpper(mode), "NO_BACKSLASH_ESCAPES")
+	return func(v string) (string, error) { return quoteMySQL(v, noBackslash) }, nil
+}
+
+// checkCredentials refuses what quoteMySQL cannot quote.
+func (mysqlEngine) checkCredentials(user, password string) (string, error) {
+	for key, v := range map[string]string{"username": user, "password": password} {
+		if _, err := quoteMySQL(v, false); err != nil {
+			return key, err
+		}
+	}
+	return "", nil
+}
+
+// errUnquotable is the error of a string no literal can carry safely.
+var errUnquotable = errors.New("rotation: a name or password holds a NUL byte or is not valid UTF-8, which cannot be quoted safely")
+
+// quoteMySQL quotes v as a MySQL string literal. CREATE USER, ALTER USER,
+// SET PASSWORD and GRANT take no placeholders, so names and passwords go
+// in as literals: a quote is doubled, which every sql_mode reads as one,
+// and a backslash is escaped unless the session's sql_mode has
+// NO_BACKSLASH_ESCAPES, where it is an ordinary character. The connection
+// speaks utf8mb4, in which no multi-byte character contains a quote or a
+// backslash byte; v must be valid UTF-8 without NUL bytes.
+func quoteMySQL(v string, noBackslashEscapes bool) (string, error) {
+	if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+		return "", errUnquotable
+	}
+	v = strings.ReplaceAll(v, "'", "''")
+	if !noBackslashEscapes {
+		v = strings.ReplaceAll(v, `\`, `\\`)
+	}
+	return "'" + v + "'", nil
+}
+
+// setOwnPassword uses SET PASSWORD, which every account may run on itself,
+// in the form the server speaks: a plain literal for MySQL 8 and later,
+// PASSWORD('...') for MariaDB and MySQL 5.7, as AWS's templates do.
+func (s *mysqlSession) setOwnPassword(ctx context.Context, password string) error {
+	quote, err := s.quoter(ctx)
+	if err != nil {
+		return err
+	}
+	var version string
+	if err := s.conn.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+		return err
+	}
+	lit, err := quote(password)
+	if err != nil {
+		return err
+	}
+	if !plainPasswordLiteral(version) {
+		lit = "PASSWORD(" + lit + ")"
+	}
+	_, err = s.conn.ExecContext(ctx, "SET PASSWORD = "+lit)
+	return err
+}
+
+// plainPasswordLiteral reports whether SET PASSWORD takes the password
+// itself (MySQL 8 and later) rather than PASSWORD() of it.
+func plainPasswordLiteral(version string) bool {
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		return false
+	}
+	major, _, _ := strings.Cut(version, ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= 8
+}
+
+// setUser creates user, or updates it, at every host template has an
+// account for: each account gets template's grant lines and TLS
+// requirements, and only then, all in one ALTER USER, the password. Until
+// that statement a new account has a throwaway password nobody knows, so
+// AWSPENDING does not log in before its grants are complete, and a retried
+// setSecret finishes the work.
+func (s *mysqlSession) setUser(ctx context.Context, user, password, template string) (created bool, err error) {
+	quote, err := s.quoter(ctx)
+	if err != nil {
+		return false, err
+	}
+	hosts, err := s.hosts(ctx, template)
+	if err != nil {
+		return false, err
+	}
+	if len(hosts) == 0 {
+		return false, errors.New("rotation: user " + strconv.Quote(template) + " has no account in mysql.user")
+	}
+	pw, err := quote(password)
+	if err != nil {
+		return false, err
+	}
+	var accounts []string
+	for _, host := range hosts {
+		account, made, err := s.copyAccount(ctx, quote, template, user, host)
+		if err != nil {
+			return created, err
+		}
+		created = created || made
+		accounts = append(accounts, account+" IDENTIFIED BY "+pw)
+	}
+	_, err = s.conn.ExecContext(ctx, "ALTER USER "+strings.Join(accounts, ", "))
+	return created, err
+}
+
+// hosts lists the hosts user has accounts at.
+func (s *mysqlSession) hosts(ctx context.Context, user string) ([]string, error) {
+	rows, err := s.conn.QueryContext(ctx, "SELECT Host FROM mysql.user WHERE User = ? ORDER BY Host", user)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hosts []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		hosts = append(hosts, h)
+	}
+	return hosts, rows.Err()
+}
+
+// copyAccount makes user@host, if it does not exist, with a throwaway
+// password, and gives it template@host's grants and TLS requirements. It
+// returns the quoted account.
+func (s *mysqlSession) copyAccount(ctx context.Context, quote func(string) (string, error), template, user, host string) (account string, created bool, err error) {
+	qu, err := quote(user)
+	if err != nil {
+		return "", false, err
+	}
+	qt, err := quote(template)
+	if err != nil {
+		return "", false, err
+	}
+	qh, err := quote(host)
+	if err != nil {
+		return "", false, err
+	}
+	account = qu + "@" + qh
+	var n int
+	if err := s.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?", user, host).Scan(&n); err != nil {
+		return "", false, err
+	}
+	if n == 0 {
+		throwaway, _ := quote(rand.Text() + "a-9") // every character class, for password policies
+		if _, err := s.conn.ExecContext(ctx, "CREATE USER "+account+" IDENTIFIED BY "+throwaway); err != nil {
+			return "", false, err
+		}
+		created = true
+	}
+	lines, err := s.grantLines(ctx, qt+"@"+qh)
+	if err != nil {
+		return "", created, err
+	}
+	for _, line := range lines {
+		stmt, err := regrant(line, template, host, account)
+		if err != nil {
+			return "", created, err
+		}
+		if _, err := s.conn.ExecContext(ctx, stmt); err != nil {
+			return "", created, err
+		}
+	}
+	require, err := s.require(ctx, quote, template, host)
+	if err != nil {
+		return "", created, err
+	}
+	_, err = s.conn.ExecContext(ctx, "ALTER USER "+account+" REQUIRE "+require)
+	return account, created, err
+}
+
+// grantLines returns SHOW GRANTS FOR account.
+func (s *mysqlSession) grantLines(ctx context.Context, account string) ([]string, error) {
+	rows, err := s.conn.QueryContext(ctx, "SHOW GRANTS FOR "+account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return nil, err
+		}
+		lines = append(lines, line)
+	}
+	return lines, rows.Err()
+}
+
+// require returns the REQUIRE clause of template@host's TLS options.
+func (s *mysqlSession) require(ctx context.Context, quote func(string) (string, error), template, host string) (string, error) {
+	var kind, cipher, issuer, subject sql.NullString
+	err := s.conn.QueryRowContext(ctx, "SELECT ssl_type, ssl_cipher, x509_issuer, x509_subject FROM mysql.user WHERE User = ? AND Host = ?",
+		template, host).Scan(&kind, &cipher, &issuer, &subject)
+	if err != nil {
+		return "", err
+	}
+	switch kind.String {
+	case "":
+		return "NONE", nil
+	case "ANY":
+		return "SSL", nil
+	case "X509":
+		return "X509", nil
+	}
+	var parts []string
+	for _, p := range []struct {
+		word  string
+		value sql.NullString
+	}{{"CIPHER", cipher}, {"ISSUER", issuer}, {"SUBJECT", subject}} {
+		if p.value.String == "" {
+			continue
+		}
+		lit, err := quote(p.value.String)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, p.word+" "+lit)
+	}
+	if len(parts) == 0 {
+		return "SSL", nil
+	}
+	return strings.Join(parts, " AND "), nil
+}
