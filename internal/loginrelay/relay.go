@@ -215,4 +215,3 @@ func (r *Relay) relay(client net.Conn) {
 type parser interface {
 	feed(b []byte) (done bool)
 }
-
