@@ -69,8 +69,9 @@ func TestOpenConnectorErrors(t *testing.T) {
 		name, driverName, dsn, want string
 	}{
 		{"bad DSN", DriverMySQL, "app:hunter2@tcp(db)/x", "jdbcstyle: dsn: "},
-		{"bad mysql param", DriverMySQL, "db?parseTime=maybe", "jdbcstyle: mysql driver params: "},
-		{"bad postgres param", DriverPostgres, "db?sslmode=sometimes", "jdbcstyle: postgres driver params: "},
+		{"bad mysql param", DriverMySQL, "db?parseTime=hunter2", "jdbcstyle: dsn: param parseTime: refused by the mysql driver"},
+		{"bad postgres param", DriverPostgres, "db?sslmode=hunter2", "jdbcstyle: dsn: param sslmode: refused by the postgres driver"},
+		{"postgres sslpassword not echoed", DriverPostgres, "db?sslpassword=hunter2&sslmode=sometimes", "jdbcstyle: dsn: param sslmode: refused by the postgres driver"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
