@@ -17,10 +17,10 @@ import (
 // secret. Its state changes only around refusals, so the common Connect
 // reads one atomic flag and takes no lock.
 type ladder struct {
-	mu       sync.Mutex
-	refused  map[string]*refusal // by version; guarded by mu
-	route    *route              // guarded by mu
-	running  *recovery           // the recovery under way, or nil; guarded by mu
+	mu      sync.Mutex
+	refused map[string]*refusal // by version; guarded by mu
+	route   *route              // guarded by mu
+	running *recovery           // the recovery under way, or nil; guarded by mu
 
 	// anyRefused is len(refused) > 0, written under mu, read without it.
 	anyRefused atomic.Bool
