@@ -104,6 +104,8 @@ func TestConnectSecretProblems(t *testing.T) {
 	}{
 		{"missing secret", "", MySQL, `jdbcstyle: secret "s" AWSCURRENT: `},
 		{"not JSON", "hunter2hunter2", MySQL, `jdbcstyle: secret "s" AWSCURRENT: jdbcstyle: secret JSON: malformed JSON`},
+		{"host with a port", `{"host":"db.example.com:3306","username":"u","password":"hunter2hunter2"}`, MySQL, "key host: holds a port"},
+		{"host with white space", `{"host":"db.example.com ","username":"u","password":"hunter2hunter2"}`, Postgres, "key host: has white space"},
 		{"RDS-managed without host", `{"username":"u","password":"hunter2hunter2"}`, MySQL, "add a host param"},
 		{"engine mismatch", `{"engine":"postgres","host":"h","username":"u","password":"hunter2hunter2"}`, MySQL, "for engine postgres, not mysql"},
 		{"unknown engine", `{"engine":"oracle","host":"h","username":"u","password":"hunter2hunter2","dbname":"x"}`, Postgres, "for engine oracle, not postgres"},
