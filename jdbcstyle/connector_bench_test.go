@@ -3,6 +3,7 @@ package jdbcstyle
 import (
 	"context"
 	"database/sql/driver"
+	"sync"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -35,6 +36,46 @@ func BenchmarkConnectParallel(b *testing.B) {
 			b.Run("plain", func(b *testing.B) { benchConnectParallel(b, plain) })
 			b.Run("secretsmanager", func(b *testing.B) { benchConnectParallel(b, cached) })
 		})
+	}
+}
+
+// BenchmarkConnectBurst is 30 Connects started together, one op per burst,
+// as a pool refilling after a restart or a network blip makes them: the
+// price of the login gate, which lets DefaultLoginConcurrency logins wait
+// for a verdict at once.
+//
+//	go test -run '^$' -bench ConnectBurst -count 5 ./jdbcstyle/
+func BenchmarkConnectBurst(b *testing.B) {
+	for _, engine := range []Engine{MySQL, Postgres} {
+		b.Run(engine.String(), func(b *testing.B) {
+			plain, cached := benchConnectors(b, engine)
+			b.Run("plain", func(b *testing.B) { benchConnectBurst(b, plain, 30) })
+			b.Run("secretsmanager", func(b *testing.B) { benchConnectBurst(b, cached, 30) })
+		})
+	}
+}
+
+func benchConnectBurst(b *testing.B, c driver.Connector, n int) {
+	ctx := context.Background()
+	conns := make([]driver.Conn, n)
+	errs := make([]error, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				conns[i], errs[i] = c.Connect(ctx)
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				b.Fatal(errs[i])
+			}
+			conns[i].Close()
+		}
 	}
 }
 
