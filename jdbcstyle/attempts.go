@@ -15,8 +15,12 @@ import (
 // an array, not slices, so that a Connect that gets in at once allocates
 // nothing for them.
 type attempts struct {
-	c         *Connector
-	deadline  time.Time
+	c        *Connector
+	deadline time.Time
+	// loginCtx is the context logins run with: the caller's, without the
+	// deadline, which the engines apply their cheapest way (see
+	// engineDriver.login). nil means the ctx given to try.
+	loginCtx  context.Context
 	n         int                  // logins made, the first n of tried
 	tried     [maxAttempts]attempt // in order
 	first     error                // the error of the first refused login
@@ -36,11 +40,13 @@ func (a *attempts) tryFresh(ctx context.Context, l creds) (driver.Conn, failure,
 
 // try makes one login with l, planned when its version's refusal
 // generation was gen, and records the verdict in the ladder before it
-// releases the login gate. ctx must not carry the login deadline,
-// a.deadline: the engine applies it its cheapest way. A login abandoned at
-// the gate is not an attempt: it returns abandoned and no connection.
+// releases the login gate. A login abandoned at the gate is not an
+// attempt: it returns abandoned and no connection.
 func (a *attempts) try(ctx context.Context, l creds, gen uint64) (driver.Conn, failure, error) {
 	c := a.c
+	if a.loginCtx != nil {
+		ctx = a.loginCtx
+	}
 	lg := &login{deadline: a.deadline, password: l.password, gate: c.gate, ladder: &c.ladder, version: l.version, gen: gen}
 	conn, err := c.drv.login(ctx, lg, l.conn)
 	defer lg.release()

@@ -134,7 +134,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	deadline := time.Now().Add(c.cfg.LoginTimeout)
 	rctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	return c.connect(rctx, cache, &attempts{c: c, deadline: deadline})
+	return c.connect(rctx, cache, &attempts{c: c, deadline: deadline, loginCtx: ctx})
 }
 
 // Driver returns the registered driver of the Connector's engine, as

@@ -82,7 +82,7 @@ func benchConnectBurst(b *testing.B, c driver.Connector, n int) {
 // benchConnectors returns the plain driver's connector with a literal
 // password and this package's connector on a secret with the same
 // credentials, its cache warm.
-func benchConnectors(b *testing.B, engine Engine) (plain, cached driver.Connector) {
+func benchConnectors(b testing.TB, engine Engine) (plain, cached driver.Connector) {
 	e := newEnv(b, engine)
 	user, pw := e.newUser(b, "bench")
 	e.createSecret(b, e.secretJSON(b, user, pw))

@@ -12,15 +12,19 @@ import (
 )
 
 // template is what a Connector keeps of one secret version between
-// connects: everything a login needs but the password. The password is read
-// from the cache for each login (decrypted for that call when the cache has
-// a hook such as hook.AESGCM) and handed to the driver's copy of its config,
+// connects: everything a login needs but, when the cache has a hook such as
+// hook.AESGCM, the password. That is read from the cache for each login
+// (decrypted for that call) and handed to the driver's copy of its config,
 // so that the Connector holds no plaintext password or secret JSON while no
 // Connect runs.
 type template struct {
 	version  string           // the version's VersionId (see versionKey)
 	username string           // compared across versions by the ladder
 	conn     driver.Connector // the underlying driver's connector, without a password
+	// password is kept only when the cache has no hook: the cache then
+	// holds the secret in clear anyway, and keeping it spares a JSON
+	// decode per Connect. With a hook it is "" and read per login.
+	password string
 }
 
 // creds are a template and the password of one login.
@@ -41,6 +45,9 @@ func (c *Connector) resolve(ctx context.Context, cache *secretcache.Cache, stage
 	slot := &c.templates[stageIndex(stage)]
 	key := versionKey(v, raw)
 	if t := slot.Load(); t != nil && t.version == key {
+		if t.password != "" {
+			return creds{template: t, stage: stage, password: t.password}, nil
+		}
 		pw, err := secretPassword(raw)
 		if err != nil {
 			return creds{}, &ConnectError{SecretID: c.cfg.SecretID, Stage: stage, Err: err}
@@ -50,6 +57,9 @@ func (c *Connector) resolve(ctx context.Context, cache *secretcache.Cache, stage
 	t, pw, err := c.build(raw, key)
 	if err != nil {
 		return creds{}, &ConnectError{SecretID: c.cfg.SecretID, Stage: stage, Err: err}
+	}
+	if cache.Hook == nil {
+		t.password = pw
 	}
 	slot.Store(t)
 	return creds{template: t, stage: stage, password: pw}, nil

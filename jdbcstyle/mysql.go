@@ -119,14 +119,17 @@ func (d *mysqlDriver) login(ctx context.Context, l *login, conn driver.Connector
 }
 
 // dialLogin dials like the driver does, sets the login's deadline on the
-// connection and puts the login gate in front of its writes.
+// connection and puts the login gate in front of its writes. The dial
+// itself runs on the caller's context rather than one with the login's
+// deadline: a dial context that can end costs a timer and a cancellation
+// hook, more than everything else this package adds to a MySQL connect.
+// A TCP connect that hangs is therefore bounded by the caller's context
+// (a request's, through database/sql) or the operating system's connect
+// timeout; everything after it by the login's deadline.
 func dialLogin(ctx context.Context, network, addr string) (net.Conn, error) {
-	l := loginFrom(ctx)
 	var nd net.Dialer
-	if l != nil {
-		nd.Deadline = l.deadline
-	}
 	conn, err := nd.DialContext(ctx, network, addr)
+	l := loginFrom(ctx)
 	if err != nil || l == nil {
 		return conn, err
 	}
