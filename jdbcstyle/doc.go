@@ -136,7 +136,10 @@
 // up. Since database/sql opens pooled connections with a context that never
 // ends, each Connect also has its own deadline, loginTimeout
 // (DefaultLoginTimeout unless the DSN says otherwise), and so does each
-// recovery.
+// recovery. For MySQL the deadline applies from the TCP connection on: the
+// TCP connect itself runs on the caller's context, which a dial deadline
+// would make several percent slower; one that hangs ends with the caller's
+// context or the operating system's connect timeout.
 //
 // # Concurrency
 //
@@ -148,13 +151,15 @@
 // # Secrets in memory, errors and logs
 //
 // A Connector keeps, per secret version, the driver's configuration without
-// the password, and compares versions by VersionId. Each login reads the
-// secret from the cache (decrypted for that call with a hook such as
-// hook.AESGCM) and hands the password to the driver's copy of the
-// configuration, so that between Connects the Connector holds no password
-// and no secret JSON. The drivers keep their configuration, password
-// included, for the life of each connection they open, except those of a
-// pool from NewPgxPool, which carry none.
+// the password, and compares versions by VersionId. When the cache has a
+// hook such as hook.AESGCM, each login reads the secret from the cache
+// (decrypted for that call) and hands the password to the driver's copy of
+// the configuration, so that between Connects the Connector holds no
+// password and no secret JSON. Without a hook, the cache holds the secret
+// in clear anyway, and the Connector keeps the password of the versions in
+// use, which spares a JSON decode per Connect. The drivers keep their
+// configuration, password included, for the life of each connection they
+// open, except those of a pool from NewPgxPool, which carry none.
 //
 // No error of this package contains a password, a secret value or a whole
 // DSN: DSN and driver-param errors name the param, never its value, and
