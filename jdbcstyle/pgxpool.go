@@ -46,8 +46,10 @@ func NewPgxPool(ctx context.Context, cache *secretcache.Cache, dsn string) (*pgx
 //
 // What follows from it: ConnConfig's Host, Port, User, Password, Database,
 // TLSConfig, Fallbacks, LookupFunc and DialFunc are set per connection by
-// BeforeConnect (edits to them have no effect), and the connections pgx
-// holds carry no password. A caller that sets its own BeforeConnect must
+// BeforeConnect, and the connection's session settings come from the DSN's
+// params at the login, so edits to those fields and to RuntimeParams have
+// no effect (set session state in AfterConnect instead). The connections
+// pgx holds carry no password. A caller that sets its own BeforeConnect must
 // call the one it replaces first. Pool settings and the other hooks
 // (AfterConnect, BeforeAcquire, Tracer, ...) are the caller's to set.
 func NewPgxPoolConfig(cache *secretcache.Cache, dsn string) (*pgxpool.Config, error) {
