@@ -122,6 +122,9 @@ func (a *attempts) failWith(ctx context.Context, err error, withheld bool) error
 	if err == nil {
 		err = a.first
 	}
+	if err == nil {
+		err = ctx.Err() // gave up waiting for another Connect's recovery
+	}
 	stages := make([]string, a.n)
 	passwords := make([]string, a.n)
 	for i, t := range a.tried[:a.n] {
@@ -140,14 +143,23 @@ func (a *attempts) readFailed(ctx context.Context, err error) error {
 	return a.fail(ctx, a.first)
 }
 
+// withheld returns the error of a Connect that gives up on a version the
+// database refused, err being that refusal.
+func (a *attempts) withheld(ctx context.Context, err error) error {
+	if a.first != nil || err == nil {
+		return a.fail(ctx, a.first)
+	}
+	if !a.c.drv.classify(err).refused() {
+		return a.fail(ctx, err) // the recovery failed otherwise (closed, network)
+	}
+	a.c.stats.add(statWithheld)
+	return a.failWith(ctx, err, true)
+}
+
 // recoveryFailed returns the error of a Connect that a failed recovery
 // answered. When the Connect sent no credentials itself, because the
 // database had refused them and they had not changed, the error says so.
 func (a *attempts) recoveryFailed(ctx context.Context, rec *recovery) error {
 	a.fetchErrs = append(a.fetchErrs, rec.fetchErrs...)
-	if a.first != nil || rec.err == nil {
-		return a.fail(ctx, a.first)
-	}
-	a.c.stats.add(statWithheld)
-	return a.failWith(ctx, rec.err, true)
+	return a.withheld(ctx, rec.err)
 }

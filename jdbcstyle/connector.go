@@ -49,11 +49,12 @@ type Connector struct {
 
 	// ctx is the context of the work a Connector runs for all its
 	// Connects (recoveries, fetches of AWSCURRENT); Close cancels it and
-	// waits for wg.
+	// waits for wg. mu orders every wg.Add (see spawn) before Close's Wait.
 	ctx    context.Context
 	cancel context.CancelFunc
+	mu     sync.Mutex
 	wg     sync.WaitGroup
-	closed atomic.Bool
+	closed atomic.Bool // set under mu
 
 	// onLogin, when a test sets it before the first Connect, is called with
 	// the stage of every login attempt, after its verdict.
@@ -149,7 +150,9 @@ func (c *Connector) Stats() Stats { return c.stats.own.snapshot() }
 // learned. Connections already open are not affected, and neither is the
 // cache, which may be shared. Close is idempotent and returns nil.
 func (c *Connector) Close() error {
+	c.mu.Lock()
 	c.closed.Store(true)
+	c.mu.Unlock()
 	c.cancel()
 	c.wg.Wait()
 	for i := range c.templates {
@@ -157,6 +160,22 @@ func (c *Connector) Close() error {
 	}
 	c.ladder.reset()
 	return nil
+}
+
+// spawn runs f in a goroutine that Close waits for, unless the Connector
+// is closed, and reports whether it did.
+func (c *Connector) spawn(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed.Load() {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
 }
 
 // logger returns the cache's logger for fallback logins, or nil.

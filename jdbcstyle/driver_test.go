@@ -38,6 +38,7 @@ func TestRegisteredDrivers(t *testing.T) {
 				t.Fatal(err)
 			}
 			endpoint := "endpoint=" + url.QueryEscape(e.sm.URL)
+			before := DriverStats().Logins
 			for _, dsn := range []string{
 				e.dsn("?region=eu-west-1&" + endpoint + "&" + tt.passThrough),
 				// The region of the ARN is used; the secret ID is given once.
@@ -52,6 +53,9 @@ func TestRegisteredDrivers(t *testing.T) {
 				if err := db.QueryRowContext(testContext(t), tt.check).Scan(&got); err != nil {
 					t.Fatalf("query needing %s: %v", tt.passThrough, err)
 				}
+			}
+			if got := DriverStats().Logins; got < before+2 {
+				t.Errorf("DriverStats: got %d logins, want at least %d", got, before+2)
 			}
 			for _, region := range []string{"eu-west-1", "us-east-1"} {
 				l := defaultCache(region, e.sm.URL)

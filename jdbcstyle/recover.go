@@ -66,8 +66,11 @@ func (c *Connector) connect(ctx context.Context, cache *secretcache.Cache, a *at
 		// 2.
 		p := c.ladder.planFor(cur.version, time.Now())
 		if p.rec != nil {
-			if waits == maxWaits {
-				return nil, a.recoveryFailed(ctx, p.rec)
+			if waits == maxWaits && !p.started {
+				// Still refused after the recoveries this Connect waited
+				// for, and another one running: give up on the refusal.
+				err, _ := c.ladder.refusalOf(cur.version)
+				return nil, a.withheld(ctx, err)
 			}
 			waits++
 			conn, err, again := c.await(ctx, cache, cur.template, a, p, since)
@@ -124,9 +127,8 @@ const (
 // the first to need it, and says whether the Connect should plan again.
 func (c *Connector) await(ctx context.Context, cache *secretcache.Cache, cur *template, a *attempts, p plan, since time.Time) (conn driver.Conn, err error, again bool) {
 	rec := p.rec
-	if p.started {
-		c.wg.Add(1)
-		go c.recover(rec, cache, cur)
+	if p.started && !c.spawn(func() { c.recover(rec, cache, cur) }) {
+		c.abort(rec, ErrClosed)
 	}
 	select {
 	case <-rec.done:
@@ -151,14 +153,12 @@ func (c *Connector) await(ctx context.Context, cache *secretcache.Cache, cur *te
 // route, so that they go back to AWSCURRENT once the rotation finished
 // rather than when the cache's TTL ends.
 func (c *Connector) checkCurrent(cache *secretcache.Cache) {
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
+	c.spawn(func() {
 		ctx, cancel := context.WithTimeout(c.ctx, c.cfg.LoginTimeout)
 		defer cancel()
 		_, _ = cache.Refresh(ctx, c.cfg.SecretID, stageCurrent)
 		c.ladder.checked(time.Now())
-	}()
+	})
 }
 
 // recovery is one run of step 4, shared by the Connects refused with the
@@ -220,7 +220,6 @@ func newRecovery(from string, now time.Time) *recovery {
 // deadline, so that no caller giving up can cut it short for the others.
 // cur is the template of the refused version.
 func (c *Connector) recover(rec *recovery, cache *secretcache.Cache, cur *template) {
-	defer c.wg.Done()
 	deadline := time.Now().Add(c.cfg.LoginTimeout)
 	ctx, cancel := context.WithDeadline(c.ctx, deadline)
 	defer cancel()
@@ -229,6 +228,13 @@ func (c *Connector) recover(rec *recovery, cache *secretcache.Cache, cur *templa
 	conn, err := c.recoverSteps(ctx, rec, cache, cur, a)
 	rec.err, rec.fetchErrs = err, a.fetchErrs
 	rec.give(conn)
+	c.ladder.finish(rec)
+	close(rec.done)
+}
+
+// abort ends rec, which could not run, with err.
+func (c *Connector) abort(rec *recovery, err error) {
+	rec.err = err
 	c.ladder.finish(rec)
 	close(rec.done)
 }
