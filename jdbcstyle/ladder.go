@@ -159,6 +159,7 @@ func (l *ladder) refuse(version string, f failure, err error, now time.Time) {
 		if l.refused == nil {
 			l.refused = map[string]*refusal{}
 		}
+		l.prune(now)
 		r = &refusal{}
 		l.refused[version] = r
 		l.anyRefused.Store(true)
@@ -172,6 +173,24 @@ func (l *ladder) refuse(version string, f failure, err error, now time.Time) {
 	r.gen++
 	r.err, r.denied, r.probing = err, f == denied, false
 	r.retryAt = now.Add(r.delay)
+}
+
+// maxRefused is how many refused versions the ladder remembers before it
+// forgets those due for a retry: every single-user rotation leaves one
+// behind, which is never tried again once AWSCURRENT moved on.
+const maxRefused = 8
+
+// prune forgets refused versions due for a retry, once there are many.
+// Forgetting one only resets its backoff. Called with mu held.
+func (l *ladder) prune(now time.Time) {
+	if len(l.refused) < maxRefused {
+		return
+	}
+	for v, r := range l.refused {
+		if !r.probing && !now.Before(r.retryAt) {
+			delete(l.refused, v)
+		}
+	}
 }
 
 // accept records that version let a login in: a refusal of it is over.

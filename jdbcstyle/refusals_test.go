@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -240,5 +241,26 @@ func TestLoginGateAbandons(t *testing.T) {
 	queued.release()
 	if !c.gate.TryAcquire(1) {
 		t.Error("the gate's slot was not given back")
+	}
+}
+
+// TestLadderForgetsOldRefusals: every single-user rotation leaves a
+// refused version behind; the ladder does not keep them forever.
+func TestLadderForgetsOldRefusals(t *testing.T) {
+	t.Parallel()
+	var l ladder
+	now := time.Now()
+	for i := range 100 {
+		l.refuse(strconv.Itoa(i), authFailure, errors.New("refused"), now)
+		now = now.Add(time.Hour)
+	}
+	l.mu.Lock()
+	n := len(l.refused)
+	l.mu.Unlock()
+	if n > maxRefused {
+		t.Errorf("got %d refused versions remembered, want at most %d", n, maxRefused)
+	}
+	if !l.isRefused("99", now.Add(-time.Hour)) {
+		t.Error("the last refusal was forgotten")
 	}
 }
