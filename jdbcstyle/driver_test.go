@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
 	"github.com/secretcache/secretcache-go/secretcache"
 )
 
@@ -35,6 +39,12 @@ func TestRegisteredDrivers(t *testing.T) {
 			user, pw := e.newUser(t, "open")
 			arn, err := e.sm.CreateSecret(e.id, e.secretJSON(t, user, pw))
 			if err != nil {
+				t.Fatal(err)
+			}
+			// Secrets are regional: the eu-west-1 client reads a replica.
+			if _, err := e.sm.Client().ReplicateSecretToRegions(testContext(t), &secretsmanager.ReplicateSecretToRegionsInput{
+				SecretId: aws.String(arn), AddReplicaRegions: []types.ReplicaRegionType{{Region: aws.String("eu-west-1")}},
+			}); err != nil {
 				t.Fatal(err)
 			}
 			endpoint := "endpoint=" + url.QueryEscape(e.sm.URL)

@@ -134,13 +134,12 @@ func (s slowClient) GetSecretValue(ctx context.Context, in *secretsmanager.GetSe
 func BenchmarkHitDuringRefresh(b *testing.B) {
 	f := newFake()
 	f.put("db", "AWSCURRENT", "v1", "value")
-	c, err := New(func(c *Cache) { c.Client = slowClient{f, 300 * time.Millisecond} })
+	clk := newFakeClock()
+	c, err := newCache(clk, func(c *Cache) { c.Client = slowClient{f, 300 * time.Millisecond} })
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	clk := newFakeClock()
-	c.clock = clk
 	if _, err := c.GetSecretString("db"); err != nil {
 		b.Fatal(err)
 	}
@@ -149,7 +148,7 @@ func BenchmarkHitDuringRefresh(b *testing.B) {
 		var hist latencies
 		before := c.Stats().Refreshes
 		for b.Loop() {
-			if c.ix.load("db").def.state.Load() == 0 {
+			if v := c.ix.lookup("db", "").val.Load(); v != nil && v.freshUntil != 0 && !c.inFlight("db", "") {
 				clk.Advance(time.Duration(DefaultCacheItemTTL)) // expire it again; the next hit starts a refresh
 			}
 			start := time.Now()

@@ -3,15 +3,20 @@ package secretcache
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
-
-	"golang.org/x/sync/singleflight"
 )
 
 // Cache is an in-process cache of AWS Secrets Manager secrets. Build one per
 // process with New and share it; all methods are safe for concurrent use.
+//
+// # Locks
+//
+// No lock is held across a call to the client, a hook or a logger. Locks
+// nest only in these orders: limiter.mu, then Cache.mu (taken by enter);
+// index.mu, then slot.mu (to mark a slot evicted).
 type Cache struct {
 	CacheConfig
 
@@ -22,24 +27,32 @@ type Cache struct {
 	cfg    settings // resolved from CacheConfig by New; read-only after
 	clock  clock
 	ix     *index
-	flight singleflight.Group
-	slots  atomic.Uint64 // numbers slots, for their singleflight keys
+	limits *limiter
+	seq    atomic.Uint64 // numbers fetches in the order they call the service
+	tk     *ticker       // renews the hit path's clock reading: see tickFor
 	stats  stats
 
-	ctx    context.Context // the context of every fetch; cancelled by Close
+	ctx    context.Context // the parent of every fetch's context; cancelled by Close
 	cancel context.CancelFunc
+	fctx   atomic.Pointer[fetchCtx] // the fetch context shared now: see fetchContext
 
-	mu     sync.Mutex     // orders wg.Add against Close
-	closed atomic.Bool    // set under mu by Close
-	wg     sync.WaitGroup // counts the goroutines and fetches the cache runs
+	mu        sync.RWMutex   // orders wg.Add (enter) before Close's Wait
+	closed    atomic.Bool    // set under mu by Close
+	wg        sync.WaitGroup // counts the fetches, goroutines and armed timers of the cache
+	closeOnce sync.Once
 }
 
 // New returns a Cache configured by optFns, which may set Client and any
 // CacheConfig field; fields they leave zero take their defaults. Without a
 // Client, New loads the default AWS configuration (environment, shared files,
 // IRSA, instance role). A negative size, TTL or delay is an
-// *InvalidConfigError.
+// *InvalidConfigError. New reads the configuration once: changing it later
+// has no effect.
 func New(optFns ...func(*Cache)) (*Cache, error) {
+	return newCache(realClock{}, optFns...)
+}
+
+func newCache(clk clock, optFns ...func(*Cache)) (*Cache, error) {
 	c := &Cache{CacheConfig: CacheConfig{
 		MaxCacheSize: DefaultMaxCacheSize,
 		CacheItemTTL: DefaultCacheItemTTL,
@@ -60,206 +73,13 @@ func New(optFns ...func(*Cache)) (*Cache, error) {
 		c.Client = client
 	}
 	c.cfg = cfg
-	c.clock = realClock{}
-	c.ix = newIndex(cfg.maxSize)
+	c.clock = clk
+	c.ix = newIndex(cfg.maxSize, cfg.stage)
+	c.limits = newLimiter(cfg.minRefresh, cfg.maxSize)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.tk = startTicker(clk, cfg.tick)
+	runtime.AddCleanup(c, (*ticker).stop, c.tk) // for a cache dropped without Close
 	return c, nil
-}
-
-// GetSecretString returns the SecretString of the configured VersionStage
-// (AWSCURRENT by default) of the secret secretId, a name or an ARN.
-func (c *Cache) GetSecretString(secretId string) (string, error) {
-	return c.GetSecretStringWithStageWithContext(context.Background(), secretId, "")
-}
-
-// GetSecretStringWithContext is GetSecretString with a context that bounds
-// how long the caller waits for a fetch; see the package documentation.
-func (c *Cache) GetSecretStringWithContext(ctx context.Context, secretId string) (string, error) {
-	return c.GetSecretStringWithStageWithContext(ctx, secretId, "")
-}
-
-// GetSecretStringWithStage returns the SecretString of the version of
-// secretId labelled versionStage. Each stage is cached on its own.
-func (c *Cache) GetSecretStringWithStage(secretId, versionStage string) (string, error) {
-	return c.GetSecretStringWithStageWithContext(context.Background(), secretId, versionStage)
-}
-
-// GetSecretStringWithStageWithContext is GetSecretStringWithStage with a
-// context. An empty versionStage means the configured one. A version that
-// holds only SecretBinary is an *InvalidOperationError.
-func (c *Cache) GetSecretStringWithStageWithContext(ctx context.Context, secretId, versionStage string) (string, error) {
-	v, err := c.get(ctx, secretId, versionStage)
-	if err != nil {
-		return "", err
-	}
-	str := v.str
-	if c.cfg.hook != nil {
-		if str, _, err = c.open(secretId, v); err != nil {
-			return "", err
-		}
-	}
-	if str == nil {
-		return "", errNoField(secretId, "SecretString")
-	}
-	return *str, nil
-}
-
-// GetSecretBinary returns a copy of the SecretBinary of the configured
-// VersionStage of secretId.
-func (c *Cache) GetSecretBinary(secretId string) ([]byte, error) {
-	return c.GetSecretBinaryWithStageWithContext(context.Background(), secretId, "")
-}
-
-// GetSecretBinaryWithContext is GetSecretBinary with a context.
-func (c *Cache) GetSecretBinaryWithContext(ctx context.Context, secretId string) ([]byte, error) {
-	return c.GetSecretBinaryWithStageWithContext(ctx, secretId, "")
-}
-
-// GetSecretBinaryWithStage returns a copy of the SecretBinary of the version
-// of secretId labelled versionStage.
-func (c *Cache) GetSecretBinaryWithStage(secretId, versionStage string) ([]byte, error) {
-	return c.GetSecretBinaryWithStageWithContext(context.Background(), secretId, versionStage)
-}
-
-// GetSecretBinaryWithStageWithContext is GetSecretBinaryWithStage with a
-// context. The result is a copy the caller may modify. A version that holds
-// only SecretString is an *InvalidOperationError.
-func (c *Cache) GetSecretBinaryWithStageWithContext(ctx context.Context, secretId, versionStage string) ([]byte, error) {
-	v, err := c.get(ctx, secretId, versionStage)
-	if err != nil {
-		return nil, err
-	}
-	_, bin, err := c.open(secretId, v)
-	if err != nil {
-		return nil, err
-	}
-	if bin == nil {
-		return nil, errNoField(secretId, "SecretBinary")
-	}
-	return slices.Clone(bin), nil
-}
-
-// get is the read path. A hit costs one atomic load of the index, a map
-// lookup and three atomic loads of words that only change on slow paths, so
-// concurrent hits share no written cache line. The first hit on an item after
-// the index's epoch moves takes the slow path once, to mark the item used.
-func (c *Cache) get(ctx context.Context, id, stage string) (*value, error) {
-	if it := c.ix.load(id); it != nil {
-		if s := it.slot(stage, c.cfg.stage); s != nil {
-			v := s.val.Load()
-			if v != nil && s.state.Load() == 0 && it.seen.Load() == c.ix.epoch.Load() {
-				c.stats.hits.add()
-				return v, nil
-			}
-		}
-	}
-	return c.getSlow(ctx, id, stage)
-}
-
-// getSlow handles everything but a plain hit: a closed cache, bad input, a
-// first use since an insert, a stale value, and a miss.
-func (c *Cache) getSlow(ctx context.Context, id, stage string) (*value, error) {
-	s, err := c.slotFor(id, stage)
-	if err != nil {
-		return nil, err
-	}
-	if v := s.val.Load(); v != nil {
-		c.stats.hits.add()
-		st := s.state.Load()
-		if st&stateStale != 0 {
-			return c.serveStale(ctx, s, v)
-		}
-		if st&stateFailing != 0 {
-			c.stats.staleServed.Add(1)
-		}
-		return v, nil
-	}
-	c.stats.misses.Add(1)
-	if err := s.remembered(c.clock.Now()); err != nil {
-		return nil, err
-	}
-	return c.wait(ctx, s)
-}
-
-// slotFor returns the slot for (id, stage), creating it, and marks the item
-// used for the LRU list.
-func (c *Cache) slotFor(id, stage string) (*slot, error) {
-	if c.closed.Load() {
-		return nil, ErrClosed
-	}
-	if id == "" {
-		return nil, errEmptyID()
-	}
-	it := c.ix.load(id)
-	switch {
-	case it == nil || it.gone.Load():
-		var evicted []*item
-		it, evicted = c.ix.add(id, func() *item { return newItem(c, id) })
-		for _, e := range evicted {
-			e.retire()
-			c.stats.evictions.Add(1)
-		}
-	default:
-		it.used(c.ix.epoch.Load())
-	}
-	return it.slotFor(c, stage), nil
-}
-
-// serveStale answers a hit on an expired value: at once, while a background
-// refresh runs, or, with SynchronousRefresh, after the refresh, falling back
-// to the old value if it fails.
-func (c *Cache) serveStale(ctx context.Context, s *slot, old *value) (*value, error) {
-	if !c.cfg.syncRefresh {
-		c.stats.staleServed.Add(1)
-		c.startRefresh(s)
-		return old, nil
-	}
-	v, err := c.wait(ctx, s)
-	if err == nil {
-		return v, nil
-	}
-	if ctx.Err() != nil || c.closed.Load() {
-		return nil, err
-	}
-	c.stats.staleServed.Add(1)
-	return old, nil
-}
-
-// RefreshNow fetches the configured stage of secretId now, without waiting
-// for its TTL, and returns nil if the fetch succeeded. Concurrent calls share
-// one fetch, and calls within MinRefreshInterval (1 s by default) of the last
-// fetch RefreshNow started for the same secret share that fetch's outcome
-// instead of calling the service again, so that a burst of callers reacting
-// to the same failure costs one call. A failed fetch leaves the cached value
-// in place.
-func (c *Cache) RefreshNow(secretId string) error {
-	return c.RefreshNowWithContext(context.Background(), secretId)
-}
-
-// RefreshNowWithContext is RefreshNow with a context that bounds how long the
-// caller waits; the fetch itself goes on for the other callers.
-func (c *Cache) RefreshNowWithContext(ctx context.Context, secretId string) error {
-	_, err := c.Refresh(ctx, secretId, "")
-	return err
-}
-
-// Refresh fetches the version of secretID labelled stage (the configured
-// stage if empty) now, rate-limited as RefreshNow, and returns what is cached
-// afterwards. Comparing VersionID with the one before tells whether the
-// secret changed.
-func (c *Cache) Refresh(ctx context.Context, secretID, stage string) (Version, error) {
-	s, err := c.slotFor(secretID, stage)
-	if err != nil {
-		return Version{}, err
-	}
-	if err := c.force(ctx, s); err != nil {
-		return Version{}, err
-	}
-	v := s.val.Load()
-	if v == nil { // a successful fetch stores a value; this is defensive
-		return Version{}, fmt.Errorf("secretcache: secret %q (stage %s) has no cached value", secretID, s.stage)
-	}
-	return v.meta.clone(), nil
 }
 
 // GetSecretStringVersion returns the SecretString of the version of secretID
@@ -273,16 +93,11 @@ func (c *Cache) GetSecretStringVersion(ctx context.Context, secretID, stage stri
 	if err != nil {
 		return "", Version{}, err
 	}
-	str := v.str
-	if c.cfg.hook != nil {
-		if str, _, err = c.open(secretID, v); err != nil {
-			return "", Version{}, err
-		}
+	str, err := c.openString(secretID, v)
+	if err != nil {
+		return "", Version{}, err
 	}
-	if str == nil {
-		return "", Version{}, errNoField(secretID, "SecretString")
-	}
-	return *str, v.meta.clone(), nil
+	return str, v.meta.clone(), nil
 }
 
 // GetVersion returns the metadata of the cached version of secretID labelled
@@ -295,9 +110,112 @@ func (c *Cache) GetVersion(ctx context.Context, secretID, stage string) (Version
 	return v.meta.clone(), nil
 }
 
-func (m Version) clone() Version {
-	m.Stages = slices.Clone(m.Stages)
-	return m
+// getString is the read path of the string getters.
+func (c *Cache) getString(ctx context.Context, id, stage string) (string, error) {
+	v, err := c.get(ctx, id, stage)
+	if err != nil {
+		return "", err
+	}
+	return c.openString(id, v)
+}
+
+// getBinary is the read path of the binary getters: a copy the caller may
+// modify.
+func (c *Cache) getBinary(ctx context.Context, id, stage string) ([]byte, error) {
+	v, err := c.get(ctx, id, stage)
+	if err != nil {
+		return nil, err
+	}
+	_, bin, err := c.open(id, v)
+	if err != nil {
+		return nil, err
+	}
+	if bin == nil {
+		return nil, errNoField(id, "SecretBinary")
+	}
+	return slices.Clone(bin), nil
+}
+
+// openString returns the SecretString held in v.
+func (c *Cache) openString(id string, v *value) (string, error) {
+	str := v.str
+	if c.cfg.hook != nil {
+		var err error
+		if str, _, err = c.open(id, v); err != nil {
+			return "", err
+		}
+	}
+	if str == nil {
+		return "", errNoField(id, "SecretString")
+	}
+	return *str, nil
+}
+
+// get is the read path. A hit costs a sync.Map lookup, two atomic loads and
+// a comparison with the clock reading of the last tick; it writes nothing
+// shared but a striped counter, and slot.freq while it is below its cap.
+func (c *Cache) get(ctx context.Context, id, stage string) (*value, error) {
+	if s := c.ix.lookup(id, stage); s != nil {
+		if v := s.val.Load(); v != nil && c.tk.now.Load() < v.freshUntil {
+			s.touch()
+			c.stats.hits.add()
+			return v, nil
+		}
+	}
+	return c.getSlow(ctx, id, stage)
+}
+
+// getSlow handles everything but a plain hit: a closed cache, bad input, a
+// stale or failing value, and a miss. A ctx that is already done returns its
+// error before anything changes: no entry is created, none evicted.
+func (c *Cache) getSlow(ctx context.Context, id, stage string) (*value, error) {
+	stage = c.stageOf(stage)
+	if err := ctx.Err(); err != nil {
+		return nil, ctxError(id, stage, err)
+	}
+	s, err := c.slotFor(id, stage)
+	if err != nil {
+		return nil, err
+	}
+	now := c.clock.Now()
+	if v := s.val.Load(); v != nil {
+		s.touch()
+		c.stats.hits.add()
+		if nanos(now) < v.freshUntil {
+			return v, nil // found by insert, or the hit path's clock reading lagged
+		}
+		return c.serveStale(ctx, s, v, now)
+	}
+	c.stats.misses.Add(1)
+	return c.load(ctx, s, now)
+}
+
+// slotFor returns the slot for (id, stage), creating it, which may evict
+// others. An empty stage is the configured one.
+func (c *Cache) slotFor(id, stage string) (*slot, error) {
+	stage = c.stageOf(stage)
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	if id == "" {
+		return nil, errEmptyID()
+	}
+	if s := c.ix.lookup(id, stage); s != nil {
+		return s, nil
+	}
+	s, evicted, err := c.ix.insert(id, stage)
+	if evicted > 0 {
+		c.stats.evictions.Add(uint64(evicted))
+	}
+	return s, err
+}
+
+// stageOf returns stage, or the configured stage if it is empty.
+func (c *Cache) stageOf(stage string) string {
+	if stage == "" {
+		return c.cfg.stage
+	}
+	return stage
 }
 
 // Stats returns the cache's counters.
@@ -305,35 +223,37 @@ func (c *Cache) Stats() Stats {
 	return c.stats.snapshot()
 }
 
-// Len returns the number of secrets in the cache.
+// Len returns the number of entries in the cache: (secret, stage) pairs,
+// with a value or a remembered failure.
 func (c *Cache) Len() int {
 	return c.ix.len()
 }
 
 // Close stops the cache's timers and background refreshes, cancels fetches
-// in flight and waits for them to end. Later calls return ErrClosed. Close is
-// idempotent and always returns nil.
+// in flight, fails forced refreshes waiting on the rate limit, and waits for
+// all of them to end. Later calls return ErrClosed. Close is idempotent and
+// always returns nil; every call, concurrent ones included, returns only
+// once the cache has stopped. Close must not be called from a Hook, a
+// Client or a Logger the cache is running, which it would wait for.
 func (c *Cache) Close() error {
-	c.mu.Lock()
-	if c.closed.Load() {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closed.Store(true)
 		c.mu.Unlock()
-		return nil
-	}
-	c.closed.Store(true)
-	c.mu.Unlock()
-	c.cancel()
-	for _, it := range c.ix.all() {
-		it.retire()
-	}
-	c.wg.Wait()
+		c.tk.stop()
+		c.limits.close(c)
+		c.cancel()
+		c.ix.close()
+		c.wg.Wait()
+	})
 	return nil
 }
 
-// enter registers a goroutine or fetch with wg unless the cache is closed.
-// Taking mu orders every successful Add before Close's Wait.
+// enter registers a fetch, goroutine or timer with wg unless the cache is
+// closed. Holding mu orders every successful Add before Close's Wait.
 func (c *Cache) enter() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	if c.closed.Load() {
 		return false
 	}
@@ -345,7 +265,7 @@ func (c *Cache) enter() bool {
 // printing a *Cache with %v never walks its internals, which hold secrets and
 // change under concurrent use.
 func (c *Cache) String() string {
-	return fmt.Sprintf("secretcache.Cache{secrets: %d, stage: %s}", c.Len(), c.cfg.stage)
+	return fmt.Sprintf("secretcache.Cache{entries: %d, stage: %s}", c.Len(), c.cfg.stage)
 }
 
 // GoString is String, for %#v.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,7 +231,7 @@ func TestEmptySecretID(t *testing.T) {
 	}{
 		{"GetSecretString", func() error { _, err := c.GetSecretString(""); return err }},
 		{"GetSecretBinary", func() error { _, err := c.GetSecretBinary(""); return err }},
-		{"RefreshNow", func() error { return c.RefreshNow("") }},
+		{"RefreshNow", func() error { return c.refreshNowErr("") }},
 		{"GetVersion", func() error { _, err := c.GetVersion(context.Background(), "", ""); return err }},
 		{"Prefetch", func() error { return c.Prefetch(context.Background(), "") }},
 	}
@@ -282,7 +284,7 @@ func TestZeroConfigMeansDefaults(t *testing.T) {
 	defer c.Close()
 	want := settings{maxSize: DefaultMaxCacheSize, ttl: time.Duration(DefaultCacheItemTTL), stage: DefaultVersionStage,
 		retryBase: DefaultRetryBaseDelay, retryMax: DefaultRetryMaxDelay, minRefresh: DefaultMinRefreshInterval,
-		fetchTimeout: DefaultFetchTimeout}
+		fetchTimeout: DefaultFetchTimeout, tick: time.Second}
 	if c.cfg != want {
 		t.Errorf("settings: got %+v, want %+v", c.cfg, want)
 	}
@@ -411,4 +413,72 @@ func TestGetSecretStringVersion(t *testing.T) {
 	if _, _, err := c.GetSecretStringVersion(context.Background(), "bin", ""); !errors.As(err, &inv) {
 		t.Fatalf("binary secret: got %v, want *InvalidOperationError", err)
 	}
+}
+
+// blockingClient holds every call until its context ends, and counts the
+// calls still inside GetSecretValue.
+type blockingClient struct {
+	SecretsManagerAPIClient
+	inside atomic.Int64
+	calls  atomic.Int64
+}
+
+func (b *blockingClient) GetSecretValue(ctx context.Context, _ *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	b.calls.Add(1)
+	b.inside.Add(1)
+	defer b.inside.Add(-1)
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestConcurrentCloseWaitsForEverything: every Close, not only the first,
+// returns only once no fetch is running: misses, background refreshes and
+// forced refreshes, including one waiting on the rate limit.
+func TestConcurrentCloseWaitsForEverything(t *testing.T) {
+	t.Parallel()
+	b := &blockingClient{}
+	c, _, _ := newTestCache(t, func(c *Cache) { c.Client = b })
+	errs := make(chan error, 3)
+	go func() { _, err := c.GetSecretString("a"); errs <- err }()
+	go func() { _, err := c.Refresh(context.Background(), "b", ""); errs <- err }()
+	eventually(t, "two fetches are in flight", func() bool { return b.calls.Load() == 2 })
+	go func() { _, err := c.Refresh(context.Background(), "b", ""); errs <- err }()
+	eventually(t, "a refresh waits on the rate limit", func() bool { return c.Stats().RefreshesDelayed == 1 })
+
+	const closers = 8
+	var wg sync.WaitGroup
+	for range closers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Close()
+			if n := b.inside.Load(); n != 0 {
+				t.Errorf("Close returned with %d fetches still in the client", n)
+			}
+		}()
+	}
+	wg.Wait()
+	for range 3 {
+		if err := <-errs; !errors.Is(err, ErrClosed) {
+			t.Errorf("caller across Close: got %v, want ErrClosed", err)
+		}
+	}
+}
+
+// TestDroppedCacheIsCollected: code written for AWS's library never calls
+// Close. A cache it drops must not be kept alive by its own ticker.
+func TestDroppedCacheIsCollected(t *testing.T) {
+	t.Parallel()
+	c, err := New(func(c *Cache) { c.Client = newFake() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := c.tk
+	c = nil
+	eventually(t, "the dropped cache's ticker stops", func() bool {
+		runtime.GC()
+		tk.mu.Lock()
+		defer tk.mu.Unlock()
+		return tk.stopped
+	})
 }

@@ -8,16 +8,45 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
+// The components of this library's version, as aws-secretsmanager-caching-go
+// exports them: ModuleVersion is VersionNumber.MajorRevisionNumber.MinorRevisionNumber,
+// and BugfixRevisionNumber is kept for code that builds AWS's four-part form.
+const (
+	VersionNumber        = "0"
+	MajorRevisionNumber  = "2"
+	MinorRevisionNumber  = "0"
+	BugfixRevisionNumber = "0"
+)
+
 // ModuleVersion is this library's version, sent in the User-Agent of the clients
 // that New builds.
-const ModuleVersion = "0.1.0"
+const ModuleVersion = VersionNumber + "." + MajorRevisionNumber + "." + MinorRevisionNumber
 
-// SecretsManagerAPIClient is the one Secrets Manager call the cache needs.
-// *secretsmanager.Client satisfies it, and so does any mock written for the
-// wider interface of aws-secretsmanager-caching-go. Only
-// secretsmanager:GetSecretValue permission is needed.
+// SecretsManagerAPIClient is the type of Cache.Client: the six Secrets
+// Manager calls of aws-secretsmanager-caching-go's interface of the same
+// name, so that code naming that interface compiles unchanged.
+// *secretsmanager.Client satisfies it.
+//
+// The cache itself calls only GetSecretValue, and BatchGetSecretValue (see
+// BatchGetSecretValueAPIClient) in Prefetch when the client has it, so only
+// secretsmanager:GetSecretValue permission is needed. A test double embeds
+// the interface and implements just the methods it needs, as AWS's mocks do:
+//
+//	type mockClient struct {
+//		secretcache.SecretsManagerAPIClient // nil: the other methods panic if called
+//		value string
+//	}
+//
+//	func (m *mockClient) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+//		return &secretsmanager.GetSecretValueOutput{SecretString: &m.value}, nil
+//	}
 type SecretsManagerAPIClient interface {
 	GetSecretValue(ctx context.Context, params *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+	CreateSecret(ctx context.Context, params *secretsmanager.CreateSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.CreateSecretOutput, error)
+	DeleteSecret(ctx context.Context, params *secretsmanager.DeleteSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.DeleteSecretOutput, error)
+	DescribeSecret(ctx context.Context, params *secretsmanager.DescribeSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+	ListSecrets(ctx context.Context, params *secretsmanager.ListSecretsInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.ListSecretsOutput, error)
+	UpdateSecret(ctx context.Context, params *secretsmanager.UpdateSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.UpdateSecretOutput, error)
 }
 
 // BatchGetSecretValueAPIClient is the optional call Prefetch uses to fetch up

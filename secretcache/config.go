@@ -12,8 +12,9 @@ const (
 	DefaultMaxCacheSize = 1024
 
 	// DefaultCacheItemTTL is the refresh interval, in nanoseconds, used when
-	// CacheConfig.CacheItemTTL is zero: one hour.
-	DefaultCacheItemTTL int64 = int64(time.Hour)
+	// CacheConfig.CacheItemTTL is zero: one hour. It is an untyped constant,
+	// as in aws-secretsmanager-caching-go.
+	DefaultCacheItemTTL = 3600000000000
 
 	// DefaultVersionStage is the staging label read when
 	// CacheConfig.VersionStage is empty.
@@ -41,15 +42,20 @@ const (
 // means its default. New reads the configuration once: changing it after New
 // has no effect.
 type CacheConfig struct {
-	// MaxCacheSize is how many secrets the cache keeps before it evicts the
-	// least recently used (see the package documentation for how recency is
-	// tracked). Default DefaultMaxCacheSize; negative is invalid.
+	// MaxCacheSize is how many entries the cache keeps: each (secret,
+	// staging label) pair read is one entry, whether it holds a value or a
+	// remembered failure. Beyond it the cache evicts the entry least likely
+	// to be read again (see the package documentation). Default
+	// DefaultMaxCacheSize; negative is invalid.
 	MaxCacheSize int
 
 	// CacheItemTTL is how long, in nanoseconds, a cached version is served
 	// before it is refreshed. Each entry draws its own TTL uniformly from
 	// [CacheItemTTL/2, CacheItemTTL] so that secrets loaded together do not
-	// refresh together. Default DefaultCacheItemTTL; negative is invalid.
+	// refresh together. Expiry is checked against a clock reading taken
+	// every CacheItemTTL/16 (at least 1 ms, at most 1 s), so a value may be
+	// served for up to that long past its TTL. Default DefaultCacheItemTTL;
+	// negative is invalid.
 	CacheItemTTL int64
 
 	// VersionStage is the staging label that GetSecretString and
@@ -75,10 +81,12 @@ type CacheConfig struct {
 	// Default DefaultRetryMaxDelay; negative is invalid.
 	RetryMaxDelay time.Duration
 
-	// MinRefreshInterval rate-limits RefreshNow: a call made within this
-	// interval of the previous forced fetch of the same secret and stage
-	// shares that fetch's outcome instead of calling the service again.
-	// Default DefaultMinRefreshInterval; negative is invalid.
+	// MinRefreshInterval rate-limits forced refreshes (Refresh, RefreshNow):
+	// the cache starts at most one forced fetch per secret and stage per
+	// interval. A call made within the interval of the last one waits for
+	// the next fetch the limit allows, so that it never reports an answer
+	// from before it was called. Default DefaultMinRefreshInterval; negative
+	// is invalid.
 	MinRefreshInterval time.Duration
 
 	// FetchTimeout bounds one call to Secrets Manager. Fetches run on the
@@ -105,6 +113,7 @@ type settings struct {
 	minRefresh   time.Duration
 	fetchTimeout time.Duration
 	logger       *slog.Logger
+	tick         time.Duration // how often the hit path's clock reading is renewed
 }
 
 func (cfg *CacheConfig) resolve() (settings, error) {
@@ -126,7 +135,7 @@ func (cfg *CacheConfig) resolve() (settings, error) {
 	}
 	s := settings{
 		maxSize:      orDefault(cfg.MaxCacheSize, DefaultMaxCacheSize),
-		ttl:          time.Duration(orDefault(cfg.CacheItemTTL, DefaultCacheItemTTL)),
+		ttl:          time.Duration(orDefault(cfg.CacheItemTTL, int64(DefaultCacheItemTTL))),
 		stage:        orDefault(cfg.VersionStage, DefaultVersionStage),
 		hook:         cfg.Hook,
 		syncRefresh:  cfg.SynchronousRefresh,
@@ -136,6 +145,7 @@ func (cfg *CacheConfig) resolve() (settings, error) {
 		fetchTimeout: orDefault(cfg.FetchTimeout, DefaultFetchTimeout),
 		logger:       cfg.Logger,
 	}
+	s.tick = tickFor(s.ttl)
 	if s.retryMax < s.retryBase {
 		return settings{}, &InvalidConfigError{Message: fmt.Sprintf("secretcache: RetryMaxDelay %v is less than RetryBaseDelay %v", s.retryMax, s.retryBase)}
 	}

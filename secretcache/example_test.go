@@ -95,9 +95,9 @@ func ExampleCache_RefreshNow() {
 
 	// The cache still serves the old version until its TTL passes, or until
 	// the program learns of the rotation (say, from a failed login) and asks.
-	if err := cache.RefreshNow("prod/app/db"); err != nil {
-		log.Fatal(err)
-	}
+	// RefreshNow reports nothing, as in AWS's library; Refresh reports the
+	// outcome.
+	cache.RefreshNow("prod/app/db")
 	after, _ := cache.GetVersion(ctx, "prod/app/db", "")
 	fmt.Println(after.VersionID != before.VersionID, after.VersionID == newVersion)
 	// Output: true true

@@ -3,7 +3,6 @@ package secretcache
 import (
 	"context"
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +16,8 @@ import (
 // fakeClient is a Secrets Manager that answers from a map, counts calls, and
 // can fail or block on demand.
 type fakeClient struct {
+	SecretsManagerAPIClient // nil: the cache calls only GetSecretValue
+
 	calls atomic.Int64
 
 	mu       sync.Mutex
@@ -88,12 +89,12 @@ func (f *fakeClient) hold() (release func()) {
 	}
 }
 
+// GetSecretValue answers from the versions as they are when the call
+// arrives; a held call then waits, so that its answer, given before any
+// later change, arrives late, as a slow response does.
 func (f *fakeClient) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
 	f.calls.Add(1)
-	stage := aws.ToString(in.VersionStage)
-	f.mu.Lock()
-	gate := f.gate
-	f.mu.Unlock()
+	out, err, gate := f.answer(aws.ToString(in.SecretId), aws.ToString(in.VersionStage))
 	if gate != nil {
 		select {
 		case <-gate:
@@ -101,21 +102,33 @@ func (f *fakeClient) GetSecretValue(ctx context.Context, in *secretsmanager.GetS
 			return nil, ctx.Err()
 		}
 	}
+	return out, err
+}
+
+func (f *fakeClient) answer(id, stage string) (*secretsmanager.GetSecretValueOutput, error, chan struct{}) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
-		return nil, f.err
+		return nil, f.err, f.gate
 	}
-	stages, ok := f.versions[aws.ToString(in.SecretId)]
+	stages, ok := f.versions[id]
 	if !ok {
-		return nil, &types.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret.")}
+		return nil, &types.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret.")}, f.gate
 	}
 	out, ok := stages[stage]
 	if !ok {
-		return nil, &types.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret value for staging label: " + stage)}
+		return nil, &types.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret value for staging label: " + stage)}, f.gate
 	}
 	cp := *out
-	return &cp, nil
+	return &cp, nil, f.gate
+}
+
+// unhold lets calls that arrive from now on through, while those held so
+// far keep waiting for their release.
+func (f *fakeClient) unhold() {
+	f.mu.Lock()
+	f.gate = nil
+	f.mu.Unlock()
 }
 
 // fakeClock is a clock that moves only when told to.
@@ -157,28 +170,44 @@ func (t *fakeTimer) Stop() bool {
 }
 
 // Advance moves time forward by d and runs the timers that fall due, in
-// order, in the calling goroutine.
+// order, in the calling goroutine, including timers that those timers arm
+// within the new time.
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
-	var due []*fakeTimer
+	c.mu.Unlock()
+	for {
+		t := c.nextDue()
+		if t == nil {
+			return
+		}
+		t.f()
+	}
+}
+
+// nextDue removes and returns the earliest timer due now, or nil.
+func (c *fakeClock) nextDue() *fakeTimer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var next *fakeTimer
 	kept := c.timers[:0]
 	for _, t := range c.timers {
 		switch {
 		case t.stopped:
-		case !t.at.After(c.now):
-			t.stopped = true
-			due = append(due, t)
+		case next == nil && !t.at.After(c.now):
+			next = t
+		case !t.at.After(c.now) && t.at.Before(next.at):
+			kept = append(kept, next)
+			next = t
 		default:
 			kept = append(kept, t)
 		}
 	}
 	c.timers = kept
-	c.mu.Unlock()
-	sort.Slice(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
-	for _, t := range due {
-		t.f()
+	if next != nil {
+		next.stopped = true
 	}
+	return next
 }
 
 // pending counts timers not yet fired or stopped.
@@ -199,7 +228,8 @@ func (c *fakeClock) pending() int {
 func newTestCache(t testing.TB, fn func(*Cache)) (*Cache, *fakeClient, *fakeClock) {
 	t.Helper()
 	f := newFake()
-	c, err := New(func(c *Cache) {
+	clk := newFakeClock()
+	c, err := newCache(clk, func(c *Cache) {
 		c.Client = f
 		if fn != nil {
 			fn(c)
@@ -208,8 +238,6 @@ func newTestCache(t testing.TB, fn func(*Cache)) (*Cache, *fakeClient, *fakeCloc
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	clk := newFakeClock()
-	c.clock = clk
 	t.Cleanup(func() { c.Close() })
 	return c, f, clk
 }
@@ -243,4 +271,21 @@ func goroutinesSettle(t testing.TB, base int) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// inFlight reports whether a fetch of the slot of (id, stage) is in flight.
+func (c *Cache) inFlight(id, stage string) bool {
+	s := c.ix.lookup(id, stage)
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flight != nil
+}
+
+// refreshNowErr is RefreshNow with the outcome that Refresh reports.
+func (c *Cache) refreshNowErr(id string) error {
+	_, err := c.Refresh(context.Background(), id, "")
+	return err
 }

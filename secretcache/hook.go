@@ -1,5 +1,12 @@
 package secretcache
 
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
 // CacheHook lets a program transform what the cache keeps for each secret
 // version, for example to encrypt it in memory (package hook ships one).
 //
@@ -16,12 +23,84 @@ package secretcache
 //
 // Either method may return an error value instead; the cache then reports a
 // *HookError wrapping it to the caller (from Put, the fetch fails; from Get,
-// that call fails) instead of panicking or returning a wrong value.
+// that call fails) instead of panicking or returning a wrong value. A panic
+// in either method is recovered and reported the same way, as a *HookError
+// whose message does not repeat the panic value (it may hold the secret);
+// errors.As reaches it through a *PanicError.
 //
 // Put is called once per fetched version and Get once per cache hit, possibly
 // from many goroutines at once: implementations must be safe for concurrent
-// use.
+// use. Put may run on a goroutine of the cache's own (a background refresh),
+// never while the cache holds a lock.
 type CacheHook interface {
 	Put(data interface{}) interface{}
 	Get(data interface{}) interface{}
+}
+
+// hookPut runs Hook.Put on out, turning an error result or a panic into a
+// *HookError.
+func (c *Cache) hookPut(id string, out *secretsmanager.GetSecretValueOutput) (kept any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			kept, err = nil, &HookError{SecretID: id, Op: "Put", err: newPanicError(p)}
+		}
+	}()
+	kept = c.cfg.hook.Put(out)
+	if e, ok := kept.(error); ok {
+		return nil, &HookError{SecretID: id, Op: "Put", err: e}
+	}
+	return kept, nil
+}
+
+// hookGet runs Hook.Get on kept and returns the secret it gives back,
+// turning an error result, a result of the wrong type or a panic into a
+// *HookError.
+func (c *Cache) hookGet(id string, kept any) (str *string, bin []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			str, bin, err = nil, nil, &HookError{SecretID: id, Op: "Get", err: newPanicError(p)}
+		}
+	}()
+	switch got := c.cfg.hook.Get(kept).(type) {
+	case *secretsmanager.GetSecretValueOutput:
+		if got == nil {
+			return nil, nil, &HookError{SecretID: id, Op: "Get"}
+		}
+		return got.SecretString, got.SecretBinary, nil
+	case error:
+		return nil, nil, &HookError{SecretID: id, Op: "Get", err: got}
+	default:
+		return nil, nil, &HookError{SecretID: id, Op: "Get", err: fmt.Errorf("returned %T, want *secretsmanager.GetSecretValueOutput", got)}
+	}
+}
+
+// PanicError reports a panic in code the cache calls — its Client or its
+// Hook — recovered so that it cannot crash the process from a goroutine the
+// cache owns. Its message names only the panic value's type, or a runtime
+// error's text, because the value may hold a secret.
+type PanicError struct {
+	// Value is what the code panicked with.
+	Value any
+	// Stack is the stack of the goroutine that panicked, for debugging.
+	Stack []byte
+}
+
+func newPanicError(p any) *PanicError {
+	buf := make([]byte, 8<<10)
+	return &PanicError{Value: p, Stack: buf[:runtime.Stack(buf, false)]}
+}
+
+// Error says that a panic was recovered, without quoting its value unless it
+// is a runtime error (a nil dereference, say), which holds no data.
+func (e *PanicError) Error() string {
+	if re, ok := e.Value.(runtime.Error); ok {
+		return "secretcache: recovered panic: " + re.Error()
+	}
+	return fmt.Sprintf("secretcache: recovered panic (%T)", e.Value)
+}
+
+// Unwrap returns the panic value if it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
 }

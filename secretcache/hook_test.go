@@ -65,7 +65,7 @@ func TestHookStoresWhatPutReturns(t *testing.T) {
 	if h.puts.Load() != 2 || h.gets.Load() != 4 {
 		t.Errorf("hook calls: got %d puts, %d gets; want 2, 4", h.puts.Load(), h.gets.Load())
 	}
-	kept := c.ix.load("db").def.val.Load()
+	kept := c.ix.lookup("db", "").val.Load()
 	r, ok := kept.kept.(*reversed)
 	if !ok || r.text != reverse(hunter) || kept.str != nil {
 		t.Errorf("cache keeps %#v, want only what Put returned", kept)
@@ -110,6 +110,41 @@ func TestHookFailuresAreErrors(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), hunter) {
 				t.Errorf("error reveals the secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestHookPanicIsHookError(t *testing.T) {
+	t.Parallel()
+	id := func(d any) any { return d }
+	boom := func(any) any { panic("hook bug: " + hunter) }
+	for _, tt := range []struct {
+		name string
+		hook CacheHook
+		op   string
+	}{
+		{"Put", funcHook{put: boom, get: id}, "Put"},
+		{"Get", funcHook{put: id, get: boom}, "Get"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, f, _ := newTestCache(t, func(c *Cache) { c.Hook = tt.hook })
+			f.put("db", "AWSCURRENT", "v1", hunter)
+			f.putBinary("bin", "AWSCURRENT", "v1", []byte(hunter))
+			for _, read := range []func() error{
+				func() error { _, err := c.GetSecretString("db"); return err },
+				func() error { _, err := c.GetSecretBinary("bin"); return err },
+			} {
+				err := read()
+				var he *HookError
+				var pe *PanicError
+				if !errors.As(err, &he) || he.Op != tt.op || !errors.As(err, &pe) {
+					t.Fatalf("got %v, want a *HookError for %s wrapping a *PanicError", err, tt.op)
+				}
+				if strings.Contains(err.Error(), hunter) {
+					t.Errorf("error reveals what the hook panicked with: %v", err)
+				}
 			}
 		})
 	}

@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 func TestEvictsLeastRecentlyUsed(t *testing.T) {
 	t.Parallel()
-	c, f, clk := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 3 })
+	c, f, _ := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 3 })
 	for _, id := range []string{"a", "b", "c", "d"} {
 		f.put(id, "AWSCURRENT", "v1", "value-"+id)
 	}
@@ -41,10 +45,6 @@ func TestEvictsLeastRecentlyUsed(t *testing.T) {
 	}
 	if n := f.calls.Load() - before; n != 1 {
 		t.Errorf("b should have been evicted and fetched again: %d calls", n)
-	}
-	// An evicted entry's timers are stopped: only live entries keep one.
-	if got := clk.pending(); got != 3 {
-		t.Errorf("pending timers: got %d, want 3", got)
 	}
 }
 
@@ -117,7 +117,7 @@ func TestCloseStopsEverything(t *testing.T) {
 	}{
 		{"GetSecretString", func() error { _, err := c.GetSecretString("db"); return err }},
 		{"GetSecretBinary", func() error { _, err := c.GetSecretBinary("db"); return err }},
-		{"RefreshNow", func() error { return c.RefreshNow("db") }},
+		{"RefreshNow", func() error { return c.refreshNowErr("db") }},
 		{"GetVersion", func() error { _, err := c.GetVersion(context.Background(), "db", ""); return err }},
 		{"Prefetch", func() error { return c.Prefetch(context.Background(), "db") }},
 		{"GetSecretJSON", func() error { return c.GetSecretJSON(context.Background(), "db", new(any)) }},
@@ -158,7 +158,7 @@ func TestEvictionSparesRecentlyRead(t *testing.T) {
 
 func TestRefreshAcrossEvictionOfItsKey(t *testing.T) {
 	t.Parallel()
-	c, f, _ := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 1 })
+	c, f, clk := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 1 })
 	f.put("a", "AWSCURRENT", "v1", "A")
 	f.put("b", "AWSCURRENT", "v1", "B")
 	c.GetSecretString("a")
@@ -176,13 +176,105 @@ func TestRefreshAcrossEvictionOfItsKey(t *testing.T) {
 	eventually(t, "the first refresh is in flight", func() bool { return f.calls.Load() == 2 })
 	go c.GetSecretString("b")
 	eventually(t, "a is evicted", func() bool { return c.Stats().Evictions == 1 })
-	go refresh() // a new slot for a: it must fetch for itself
-	eventually(t, "the second refresh is in flight", func() bool { return f.calls.Load() == 4 })
+	go refresh() // a new slot for a, but the rate limit survives eviction
+	eventually(t, "the second refresh waits for the next allowed fetch", func() bool { return c.Stats().RefreshesDelayed == 1 })
+	if n := f.calls.Load(); n != 3 {
+		t.Fatalf("calls: got %d, want 3: the second refresh is inside the interval", n)
+	}
 	release()
+	clk.Advance(DefaultMinRefreshInterval)
 	for range 2 {
 		r := <-results
 		if r.err != nil || r.v.VersionID != "v1" {
 			t.Errorf("Refresh: got %+v, %v; want version v1", r.v, r.err)
 		}
+	}
+	if n := f.calls.Load(); n != 4 {
+		t.Errorf("calls: got %d, want 4", n)
+	}
+}
+
+func TestEveryStageCountsAgainstMaxCacheSize(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 2 })
+	const stages = 3000
+	for i := range stages {
+		stage := fmt.Sprint("stage-", i)
+		f.put("db", stage, "v1", "value")
+		if _, err := c.GetSecretStringWithStage("db", stage); err != nil {
+			t.Fatal(err)
+		}
+		if n := c.Len(); n > 2 {
+			t.Fatalf("after %d stages: Len %d, want at most 2", i+1, n)
+		}
+	}
+	if got := c.Stats().Evictions; got != stages-2 {
+		t.Errorf("evictions: got %d, want %d", got, stages-2)
+	}
+}
+
+func TestRememberedFailuresCountAgainstMaxCacheSize(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 10 })
+	for i := range 1000 {
+		if _, err := c.GetSecretString(fmt.Sprint("missing-", i)); !isGone(err) {
+			t.Fatalf("got %v, want a not-found error", err)
+		}
+	}
+	if n := c.Len(); n != 10 {
+		t.Errorf("Len: got %d, want 10", n)
+	}
+}
+
+// zipfTrace returns n draws from a Zipf(s = 1) distribution over keys
+// 0..keys-1, from a fixed seed.
+func zipfTrace(n, keys int) []int {
+	cdf := make([]float64, keys)
+	sum := 0.0
+	for k := range keys {
+		sum += 1 / float64(k+1)
+		cdf[k] = sum
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	trace := make([]int, n)
+	for i := range trace {
+		trace[i], _ = slices.BinarySearch(cdf, r.Float64()*sum)
+	}
+	return trace
+}
+
+// TestHitRatioAtLeastLRU replays a Zipf trace through the index and through
+// an exact LRU of the same size: the policy must keep at least as many
+// reads hits.
+func TestHitRatioAtLeastLRU(t *testing.T) {
+	t.Parallel()
+	const size, keys = 1000, 10000
+	trace := zipfTrace(500000, keys)
+	lru, _ := simplelru.NewLRU[int, struct{}](size, nil)
+	ix := newIndex(size, DefaultVersionStage)
+	ids := make([]string, keys)
+	for i := range ids {
+		ids[i] = fmt.Sprint("secret-", i)
+	}
+	var lruHits, hits int
+	for _, k := range trace {
+		if _, ok := lru.Get(k); ok {
+			lruHits++
+		} else {
+			lru.Add(k, struct{}{})
+		}
+		if s := ix.lookup(ids[k], ""); s != nil {
+			s.touch()
+			hits++
+		} else if _, _, err := ix.insert(ids[k], DefaultVersionStage); err != nil {
+			t.Fatal(err)
+		}
+		if n := ix.len(); n > size {
+			t.Fatalf("index holds %d, more than %d", n, size)
+		}
+	}
+	t.Logf("hit ratio: index %.4f, exact LRU %.4f", float64(hits)/float64(len(trace)), float64(lruHits)/float64(len(trace)))
+	if hits < lruHits {
+		t.Errorf("hits: got %d, want at least exact LRU's %d", hits, lruHits)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/smithy-go"
@@ -21,99 +22,136 @@ const batchSize = 20
 // BatchGetSecretValueAPIClient, it asks for 20 secrets per call (this needs
 // secretsmanager:BatchGetSecretValue permission besides GetSecretValue);
 // secrets the batch does not return, and every secret when the batch call
-// fails, are fetched one by one. The returned error joins the failures of
-// individual secrets; the others are cached regardless. Prefetching more
-// secrets than MaxCacheSize evicts the ones fetched first.
+// fails, are fetched one by one. Reads of those secrets while Prefetch runs
+// wait for its fetches instead of starting their own.
+//
+// The returned error joins the failures of individual secrets; the others
+// are cached regardless. An empty ID fails the whole call before anything
+// is fetched, and so does a ctx that is already done. When ctx ends while
+// fetches are under way, Prefetch returns its error and the fetches go on,
+// their answers cached. Prefetching more secrets than MaxCacheSize evicts
+// the ones fetched first. Answers are ordered with every other fetch of the
+// same secret: a batch that started before a RefreshNow never overwrites
+// what the RefreshNow stored.
 func (c *Cache) Prefetch(ctx context.Context, secretIDs ...string) error {
-	var todo []*slot
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("secretcache: prefetch: %w", err)
+	}
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	if slices.Contains(secretIDs, "") {
+		return errEmptyID()
+	}
+	var waits []*call
+	var todo []pending
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(secretIDs))) {
 		s, err := c.slotFor(id, "")
 		if err != nil {
 			return err
 		}
-		if s.val.Load() == nil {
-			todo = append(todo, s)
-		}
-	}
-	batcher, ok := c.Client.(BatchGetSecretValueAPIClient)
-	if !ok || c.cfg.stage != DefaultVersionStage {
-		return c.prefetchEach(ctx, todo)
-	}
-	var left []*slot
-	var errs []error
-	for chunk := range slices.Chunk(todo, batchSize) {
-		rest, err := c.batch(ctx, batcher, chunk)
-		left = append(left, rest...)
-		errs = append(errs, err)
-	}
-	return errors.Join(append(errs, c.prefetchEach(ctx, left))...)
-}
-
-// prefetchEach fetches slots one by one through the shared load path.
-func (c *Cache) prefetchEach(ctx context.Context, slots []*slot) error {
-	var errs []error
-	for _, s := range slots {
 		if s.val.Load() != nil {
 			continue
 		}
-		if _, err := c.wait(ctx, s); err != nil {
-			errs = append(errs, err)
+		cl, start := s.join()
+		waits = append(waits, cl)
+		if start {
+			todo = append(todo, pending{s, cl})
+		}
+	}
+	c.fetchAll(todo)
+	var errs []error
+	for _, cl := range waits {
+		select {
+		case <-cl.done:
+			errs = append(errs, cl.o.err)
+		case <-ctx.Done():
+			return fmt.Errorf("secretcache: prefetch: %w", ctx.Err())
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// batch fetches one chunk with BatchGetSecretValue and stores what it
-// returns. It returns the slots the response did not settle, all of them if
-// the call itself failed (for lack of permission, say), and the failures the
-// response reported for individual secrets.
-func (c *Cache) batch(ctx context.Context, client BatchGetSecretValueAPIClient, chunk []*slot) ([]*slot, error) {
-	if !c.enter() {
-		return nil, ErrClosed
+// pending is a fetch registered in a slot that Prefetch must perform.
+type pending struct {
+	s  *slot
+	cl *call
+}
+
+// fetchAll performs todo in the background: by batches when the client can,
+// else, and for whatever a batch does not settle, one by one.
+func (c *Cache) fetchAll(todo []pending) {
+	batcher, ok := c.Client.(BatchGetSecretValueAPIClient)
+	if !ok || c.cfg.stage != DefaultVersionStage {
+		for _, p := range todo {
+			c.launch(p.s, p.cl, false)
+		}
+		return
 	}
-	defer c.wg.Done()
-	ids := make([]string, len(chunk))
-	for i, s := range chunk {
-		ids[i] = s.id
-	}
-	fctx, cancel := context.WithTimeout(c.ctx, c.cfg.fetchTimeout)
-	defer cancel()
-	stop := context.AfterFunc(ctx, cancel)
-	defer stop()
-	c.stats.loads.Add(1)
-	out, err := client.BatchGetSecretValue(fctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
-	if err != nil {
-		c.stats.loadErrors.Add(1)
-		return chunk, nil
-	}
-	var left []*slot
-	var errs []error
-	for _, s := range chunk {
-		if sv, ok := findBatchValue(out.SecretValues, s.id); ok {
-			v, err := c.newValue(s.id, batchOutput(sv))
-			s.settle(v, err)
-			if err != nil {
-				errs = append(errs, err)
+	for chunk := range slices.Chunk(todo, batchSize) {
+		if !c.enter() {
+			for _, p := range chunk {
+				p.s.abandon(p.cl, ErrClosed)
 			}
 			continue
 		}
-		if e, ok := findBatchError(out.Errors, s.id); ok {
-			err := fmt.Errorf("secretcache: fetch secret %q: %w", s.id, batchError(e))
-			c.stats.loadErrors.Add(1)
-			s.settle(nil, err)
-			errs = append(errs, err)
+		go func() {
+			defer c.wg.Done()
+			for _, p := range c.batch(batcher, chunk) {
+				c.launch(p.s, p.cl, false)
+			}
+		}()
+	}
+}
+
+// batch fetches one chunk with BatchGetSecretValue and settles what the
+// answer holds, values and per-secret errors alike. It returns the fetches
+// the answer did not settle: all of them if the call itself failed (for
+// lack of permission, say).
+func (c *Cache) batch(client BatchGetSecretValueAPIClient, chunk []pending) []pending {
+	ids := make([]string, len(chunk))
+	for i, p := range chunk {
+		ids[i] = p.s.id
+	}
+	ctx := c.fetchContext()
+	c.stats.loads.Add(1)
+	seq := c.seq.Add(1)
+	out, err := c.batchGetSecretValue(ctx, client, ids)
+	if err != nil || out == nil {
+		c.stats.loadErrors.Add(1)
+		return chunk
+	}
+	var left []pending
+	for _, p := range chunk {
+		if sv, ok := findBatchValue(out.SecretValues, p.s.id); ok {
+			v, err := c.newValue(p.s.id, batchOutput(sv))
+			c.finish(p.s, p.cl, seq, v, err)
 			continue
 		}
-		left = append(left, s)
+		if e, ok := findBatchError(out.Errors, p.s.id); ok {
+			c.stats.loadErrors.Add(1)
+			c.finish(p.s, p.cl, seq, nil, fetchError(p.s.id, p.s.stage, batchError(e)))
+			continue
+		}
+		left = append(left, p)
 	}
-	return left, errors.Join(errs...)
+	return left
+}
+
+func (c *Cache) batchGetSecretValue(ctx context.Context, client BatchGetSecretValueAPIClient, ids []string) (out *secretsmanager.BatchGetSecretValueOutput, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, newPanicError(p)
+		}
+	}()
+	return client.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
 }
 
 // findBatchValue matches a requested ID, which may be a name, a full ARN or a
 // partial ARN (one without the six-character suffix), to a returned value.
 func findBatchValue(values []types.SecretValueEntry, id string) (types.SecretValueEntry, bool) {
 	for _, v := range values {
-		arn, name := deref(v.ARN), deref(v.Name)
+		arn, name := aws.ToString(v.ARN), aws.ToString(v.Name)
 		if id == name || id == arn || (strings.HasPrefix(arn, id) && len(arn) == len(id)+7 && arn[len(id)] == '-') {
 			return v, true
 		}
@@ -123,7 +161,7 @@ func findBatchValue(values []types.SecretValueEntry, id string) (types.SecretVal
 
 func findBatchError(errs []types.APIErrorType, id string) (types.APIErrorType, bool) {
 	for _, e := range errs {
-		if deref(e.SecretId) == id {
+		if aws.ToString(e.SecretId) == id {
 			return e, true
 		}
 	}
@@ -134,7 +172,7 @@ func findBatchError(errs []types.APIErrorType, id string) (types.APIErrorType, b
 // GetSecretValue would have returned, so that errors.As finds the same SDK
 // types either way.
 func batchError(e types.APIErrorType) error {
-	code, msg := deref(e.ErrorCode), e.Message
+	code, msg := aws.ToString(e.ErrorCode), e.Message
 	switch code {
 	case "ResourceNotFoundException":
 		return &types.ResourceNotFoundException{Message: msg}
@@ -147,7 +185,7 @@ func batchError(e types.APIErrorType) error {
 	case "InternalServiceError":
 		return &types.InternalServiceError{Message: msg}
 	}
-	return &smithy.GenericAPIError{Code: code, Message: deref(msg)}
+	return &smithy.GenericAPIError{Code: code, Message: aws.ToString(msg)}
 }
 
 func batchOutput(v types.SecretValueEntry) *secretsmanager.GetSecretValueOutput {

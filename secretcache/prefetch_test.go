@@ -19,6 +19,8 @@ type batchFake struct {
 	deny    bool // answer every batch with AccessDenied
 }
 
+// BatchGetSecretValue answers from the versions as they are when the call
+// arrives, then waits while the fake is held, as GetSecretValue does.
 func (b *batchFake) BatchGetSecretValue(ctx context.Context, in *secretsmanager.BatchGetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
 	b.batches.Add(1)
 	if b.deny {
@@ -29,7 +31,7 @@ func (b *batchFake) BatchGetSecretValue(ctx context.Context, in *secretsmanager.
 	}
 	out := &secretsmanager.BatchGetSecretValueOutput{}
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	gate := b.gate
 	for _, id := range in.SecretIdList {
 		v, ok := b.versions[id]["AWSCURRENT"]
 		if !ok {
@@ -37,6 +39,14 @@ func (b *batchFake) BatchGetSecretValue(ctx context.Context, in *secretsmanager.
 			continue
 		}
 		out.SecretValues = append(out.SecretValues, types.SecretValueEntry{ARN: v.ARN, Name: v.Name, VersionId: v.VersionId, VersionStages: v.VersionStages, SecretString: v.SecretString})
+	}
+	b.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	return out, nil
 }
@@ -141,5 +151,79 @@ func TestFindBatchValueMatchesNamesAndARNs(t *testing.T) {
 		if _, got := findBatchValue(values, tt.id); got != tt.want {
 			t.Errorf("findBatchValue(%q): got %v, want %v", tt.id, got, tt.want)
 		}
+	}
+}
+
+// TestLateBatchNeverOverwritesNewer: a batch answered before a rotation, or
+// a deletion, arrives after a Refresh stored the newer state; the cache
+// keeps the newer state.
+func TestLateBatchNeverOverwritesNewer(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		change  func(f *fakeClient)
+		want    string // the value after the late batch, or "" for the not-found error
+		wantErr bool
+	}{
+		{"rotation", func(f *fakeClient) { f.put("db", "AWSCURRENT", "v2", "new") }, "new", false},
+		{"deletion", func(f *fakeClient) { f.remove("db", "") }, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := &batchFake{fakeClient: newFake()}
+			c, _, _ := newTestCache(t, func(c *Cache) { c.Client = b })
+			b.put("db", "AWSCURRENT", "v1", "old")
+			release := b.hold()
+			prefetched := make(chan error, 1)
+			go func() { prefetched <- c.Prefetch(context.Background(), "db") }()
+			eventually(t, "the batch is in flight", func() bool { return b.batches.Load() == 1 })
+			tt.change(b.fakeClient)
+			b.unhold()
+			_, err := c.Refresh(context.Background(), "db", "")
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Refresh: got %v, want error %v", err, tt.wantErr)
+			}
+			release()
+			<-prefetched
+			for range 3 {
+				got, err := c.GetSecretString("db")
+				if tt.wantErr {
+					if !isGone(err) {
+						t.Fatalf("after the late batch: got %q, %v; want the not-found error", got, err)
+					}
+					continue
+				}
+				if err != nil || got != tt.want {
+					t.Fatalf("after the late batch: got %q, %v; want %q", got, err, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestReadsDuringPrefetchJoinIt: a read of a secret that Prefetch is
+// fetching waits for the batch instead of calling on its own.
+func TestReadsDuringPrefetchJoinIt(t *testing.T) {
+	t.Parallel()
+	b := &batchFake{fakeClient: newFake()}
+	c, _, _ := newTestCache(t, func(c *Cache) { c.Client = b })
+	b.put("db", "AWSCURRENT", "v1", "value")
+	release := b.hold()
+	prefetched := make(chan error, 1)
+	go func() { prefetched <- c.Prefetch(context.Background(), "db") }()
+	eventually(t, "the batch is in flight", func() bool { return b.batches.Load() == 1 })
+	read := make(chan string, 1)
+	go func() { got, _ := c.GetSecretString("db"); read <- got }()
+	eventually(t, "the read waits", func() bool { return c.Stats().Misses == 1 })
+	release()
+	if got := <-read; got != "value" {
+		t.Errorf("read: got %q, want value", got)
+	}
+	if err := <-prefetched; err != nil {
+		t.Fatal(err)
+	}
+	if n := b.calls.Load(); n != 0 {
+		t.Errorf("GetSecretValue calls: got %d, want 0", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -109,7 +110,7 @@ func TestStaleIfErrorAndBackoff(t *testing.T) {
 	clk.Advance(time.Minute)
 	c.GetSecretString("db") // starts the refresh, which fails
 	eventually(t, "the failed refresh is recorded", func() bool { return c.Stats().LoadErrors == 1 })
-	eventually(t, "the refresh finishes", func() bool { return c.ix.load("db").def.state.Load()&stateRefreshing == 0 })
+	eventually(t, "the refresh finishes", func() bool { return !c.inFlight("db", "") })
 
 	for range 20 {
 		if got, err := c.GetSecretString("db"); err != nil || got != "good" {
@@ -130,7 +131,7 @@ func TestStaleIfErrorAndBackoff(t *testing.T) {
 		clk.Advance(wait/2 + time.Millisecond)
 		c.GetSecretString("db")
 		eventually(t, "the retry happens", func() bool { return f.calls.Load() == int64(3+i) })
-		eventually(t, "the retry finishes", func() bool { return c.ix.load("db").def.state.Load()&stateRefreshing == 0 })
+		eventually(t, "the retry finishes", func() bool { return !c.inFlight("db", "") })
 	}
 
 	f.fail(nil)
@@ -173,7 +174,7 @@ func TestRefreshNowFetchesAtOnce(t *testing.T) {
 	c.GetSecretString("db")
 	f.put("db", "AWSCURRENT", "v2", "new")
 	start := time.Now()
-	if err := c.RefreshNow("db"); err != nil {
+	if err := c.refreshNowErr("db"); err != nil {
 		t.Fatal(err)
 	}
 	if took := time.Since(start); took > time.Second {
@@ -184,47 +185,123 @@ func TestRefreshNowFetchesAtOnce(t *testing.T) {
 	}
 }
 
-func TestRefreshNowSharedAndRateLimited(t *testing.T) {
+func TestRefreshNeverAdoptsAFetchInFlight(t *testing.T) {
+	t.Parallel()
+	c, f, clk := newTestCache(t, func(c *Cache) { c.CacheItemTTL = int64(time.Minute) })
+	f.put("db", "AWSCURRENT", "v1", "old")
+	c.GetSecretString("db")
+
+	// A background refresh asks the service before the rotation, and its
+	// answer is slow to arrive.
+	clk.Advance(time.Minute)
+	release := f.hold()
+	c.GetSecretString("db")
+	eventually(t, "the background refresh is in flight", func() bool { return f.calls.Load() == 2 })
+	f.put("db", "AWSCURRENT", "v2", "new") // the rotation
+	f.unhold()
+
+	v, err := c.Refresh(context.Background(), "db", "")
+	if err != nil || v.VersionID != "v2" {
+		t.Fatalf("Refresh: got %q, %v; want v2 from a fetch of its own", v.VersionID, err)
+	}
+	if n := f.calls.Load(); n != 3 {
+		t.Errorf("calls: got %d, want 3", n)
+	}
+	release() // the old answer arrives now, and must not replace v2
+	eventually(t, "the background refresh ends", func() bool { return !c.inFlight("db", "") })
+	if got, err := c.GetSecretString("db"); err != nil || got != "new" {
+		t.Errorf("after the late answer: got %q, %v; want new", got, err)
+	}
+}
+
+func TestRefreshInsideIntervalWaitsForNextFetch(t *testing.T) {
 	t.Parallel()
 	c, f, clk := newTestCache(t, nil)
 	f.put("db", "AWSCURRENT", "v1", "old")
-	c.GetSecretString("db")
+	ctx := context.Background()
+	if v, err := c.Refresh(ctx, "db", ""); err != nil || v.VersionID != "v1" {
+		t.Fatalf("first Refresh: got %q, %v", v.VersionID, err)
+	}
 	f.put("db", "AWSCURRENT", "v2", "new")
 
-	release := f.hold()
-	var wg sync.WaitGroup
-	errs := make([]error, 50)
-	for i := range errs {
-		wg.Add(1)
+	const callers = 20
+	type result struct {
+		v   Version
+		err error
+	}
+	results := make(chan result, callers)
+	for range callers {
 		go func() {
-			defer wg.Done()
-			errs[i] = c.RefreshNowWithContext(context.Background(), "db")
+			v, err := c.Refresh(ctx, "db", "")
+			results <- result{v, err}
 		}()
 	}
-	eventually(t, "the forced fetch starts", func() bool { return f.calls.Load() == 2 })
-	release()
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("caller %d: %v", i, err)
+	eventually(t, "every caller waits for the next allowed fetch", func() bool { return c.Stats().RefreshesDelayed == callers })
+	select {
+	case r := <-results:
+		t.Fatalf("a call inside the interval returned before the next fetch: %+v", r)
+	default:
+	}
+	if n := f.calls.Load(); n != 1 {
+		t.Fatalf("calls inside the interval: got %d, want 1", n)
+	}
+
+	ctxDone, cancel := context.WithCancel(ctx)
+	impatient := make(chan error, 1)
+	go func() {
+		_, err := c.Refresh(ctxDone, "db", "")
+		impatient <- err
+	}()
+	eventually(t, "the impatient caller waits too", func() bool { return c.Stats().RefreshesDelayed == callers+1 })
+	cancel()
+	if err := <-impatient; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled caller: got %v, want context.Canceled", err)
+	}
+
+	clk.Advance(DefaultMinRefreshInterval)
+	for range callers {
+		if r := <-results; r.err != nil || r.v.VersionID != "v2" {
+			t.Errorf("coalesced caller: got %q, %v; want v2", r.v.VersionID, r.err)
 		}
 	}
-	// Within the interval, a new call shares the last outcome.
-	v, err := c.Refresh(context.Background(), "db", "")
-	if err != nil || v.VersionID != "v2" {
-		t.Fatalf("Refresh: got %+v, %v; want v2", v, err)
-	}
 	if n := f.calls.Load(); n != 2 {
-		t.Fatalf("calls: got %d, want 2 (load + one shared refresh)", n)
+		t.Errorf("calls: got %d, want 2: one forced fetch per interval", n)
 	}
-	// After the interval, RefreshNow calls again, and reports failure.
+	if st := c.Stats(); st.ForcedRefreshes != 2 {
+		t.Errorf("ForcedRefreshes: got %d, want 2", st.ForcedRefreshes)
+	}
+
+	// After the interval, a failed fetch is reported and keeps the value.
 	clk.Advance(DefaultMinRefreshInterval)
 	f.fail(errOutage)
-	if err := c.RefreshNow("db"); !errors.Is(err, errOutage) {
+	if err := c.refreshNowErr("db"); !errors.Is(err, errOutage) {
 		t.Fatalf("RefreshNow during outage: got %v, want errOutage", err)
 	}
 	if got, _ := c.GetSecretString("db"); got != "new" {
 		t.Errorf("a failed RefreshNow dropped the value: got %q", got)
+	}
+}
+
+func TestRefreshNowHasAWSSignature(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, nil)
+	f.put("db", "AWSCURRENT", "v1", "old")
+	c.GetSecretString("db")
+	f.put("db", "AWSCURRENT", "v2", "new")
+	var refresh interface {
+		RefreshNow(secretId string)
+		RefreshNowWithContext(ctx context.Context, secretId string)
+	} = c
+	refresh.RefreshNow("db")
+	if got, _ := c.GetSecretString("db"); got != "new" {
+		t.Errorf("after RefreshNow: got %q, want new", got)
+	}
+	f.put("db", "AWSCURRENT", "v3", "newer")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	refresh.RefreshNowWithContext(ctx, "db") // inside the interval: gives up with ctx
+	if got, _ := c.GetSecretString("db"); got != "new" {
+		t.Errorf("after a RefreshNowWithContext that gave up: got %q, want new", got)
 	}
 }
 
@@ -250,10 +327,10 @@ func TestRefreshLogsFailureAndRecoveryWithoutSecret(t *testing.T) {
 	c.GetSecretString("db")
 	f.fail(errOutage)
 	clk.Advance(DefaultMinRefreshInterval)
-	c.RefreshNow("db")
+	c.refreshNowErr("db")
 	f.fail(nil)
 	clk.Advance(DefaultMinRefreshInterval)
-	if err := c.RefreshNow("db"); err != nil {
+	if err := c.refreshNowErr("db"); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -299,7 +376,7 @@ func TestNotFoundDropsTheValue(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.remove("db", tt.removeStage)
-			if _, err := c.Refresh(context.Background(), "db", tt.stage); !isNotFound(err) {
+			if _, err := c.Refresh(context.Background(), "db", tt.stage); !isGone(err) {
 				t.Fatalf("Refresh: got %v, want a not-found error", err)
 			}
 			got, err := c.GetSecretStringWithStage("db", tt.stage)
@@ -321,7 +398,7 @@ func TestStaleServedCountsReadsDuringOutage(t *testing.T) {
 	f.put("db", "AWSCURRENT", "v1", "good")
 	c.GetSecretString("db")
 	f.fail(errOutage)
-	if err := c.RefreshNow("db"); !errors.Is(err, errOutage) {
+	if err := c.refreshNowErr("db"); !errors.Is(err, errOutage) {
 		t.Fatalf("RefreshNow: got %v, want errOutage", err)
 	}
 	for range 5 {
@@ -334,11 +411,102 @@ func TestStaleServedCountsReadsDuringOutage(t *testing.T) {
 	}
 	f.fail(nil)
 	c.clock.(*fakeClock).Advance(DefaultMinRefreshInterval)
-	if err := c.RefreshNow("db"); err != nil {
+	if err := c.refreshNowErr("db"); err != nil {
 		t.Fatal(err)
 	}
 	c.GetSecretString("db")
 	if got := c.Stats().StaleServed; got != 5 {
 		t.Errorf("StaleServed after recovery: got %d, want still 5", got)
+	}
+}
+
+func TestBackoffNeverOverflows(t *testing.T) {
+	t.Parallel()
+	for _, max := range []time.Duration{time.Second, 5 * time.Minute, math.MaxInt64 / 3, math.MaxInt64} {
+		for n := 1; n <= 200; n++ {
+			if d := backoff(time.Second, max, n); d <= 0 || d > max {
+				t.Fatalf("backoff(1s, %v, %d) = %v, want within (0, %v]", max, n, d, max)
+			}
+		}
+	}
+}
+
+// TestExtremeDurationsWork runs a cache whose TTL and retry cap are the
+// largest durations the configuration accepts through many failures: no
+// overflow may turn "never" into "always" or crash.
+func TestExtremeDurationsWork(t *testing.T) {
+	t.Parallel()
+	c, f, clk := newTestCache(t, func(c *Cache) {
+		c.CacheItemTTL = math.MaxInt64
+		c.RetryMaxDelay = math.MaxInt64
+		c.MinRefreshInterval = time.Nanosecond
+	})
+	f.put("db", "AWSCURRENT", "v1", "good")
+	if _, err := c.GetSecretString("db"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(100 * 365 * 24 * time.Hour)
+	c.GetSecretString("db")
+	if n := f.calls.Load(); n != 1 {
+		t.Fatalf("calls after a century with an infinite TTL: got %d, want 1", n)
+	}
+	f.fail(errOutage)
+	for i := range 60 {
+		clk.Advance(time.Millisecond)
+		if err := c.refreshNowErr("db"); !errors.Is(err, errOutage) {
+			t.Fatalf("failure %d: got %v, want errOutage", i+1, err)
+		}
+	}
+	if got, err := c.GetSecretString("db"); err != nil || got != "good" {
+		t.Errorf("after 60 failures: got %q, %v; want the last good value", got, err)
+	}
+}
+
+// TestDoneContextChangesNothing: a call whose context is already done makes
+// no call, creates no entry, evicts none and records no rate limit.
+func TestDoneContextChangesNothing(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 2 })
+	for _, id := range []string{"a", "b", "c", "d"} {
+		f.put(id, "AWSCURRENT", "v1", "value-"+id)
+	}
+	c.GetSecretString("a")
+	c.GetSecretString("b")
+	calls := f.calls.Load()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tt := range []struct {
+		name string
+		call func() error
+	}{
+		{"GetSecretStringWithContext", func() error { _, err := c.GetSecretStringWithContext(ctx, "c"); return err }},
+		{"GetSecretBinaryWithContext", func() error { _, err := c.GetSecretBinaryWithContext(ctx, "c"); return err }},
+		{"GetVersion", func() error { _, err := c.GetVersion(ctx, "d", "AWSPREVIOUS"); return err }},
+		{"GetSecretJSON", func() error { return c.GetSecretJSON(ctx, "c", new(any)) }},
+		{"Refresh", func() error { _, err := c.Refresh(ctx, "a", ""); return err }},
+		{"Refresh of an uncached secret", func() error { _, err := c.Refresh(ctx, "c", ""); return err }},
+		{"RefreshNowWithContext", func() error { c.RefreshNowWithContext(ctx, "c"); return context.Canceled }},
+		{"Prefetch", func() error { return c.Prefetch(ctx, "c", "d") }},
+	} {
+		if err := tt.call(); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: got %v, want context.Canceled", tt.name, err)
+		}
+	}
+	if n := f.calls.Load() - calls; n != 0 {
+		t.Errorf("calls: got %d, want 0", n)
+	}
+	if st := c.Stats(); st.Evictions != 0 || c.Len() != 2 {
+		t.Errorf("got %d entries and %d evictions, want 2 and 0", c.Len(), st.Evictions)
+	}
+	if n := c.limits.len(); n != 0 {
+		t.Errorf("rate-limit records: got %d, want 0", n)
+	}
+	for _, id := range []string{"a", "b"} {
+		if got, _ := c.GetSecretString(id); got != "value-"+id {
+			t.Errorf("%s: got %q after calls with a done context", id, got)
+		}
+	}
+	if n := f.calls.Load() - calls; n != 0 {
+		t.Errorf("a and b were evicted: %d calls", n)
 	}
 }

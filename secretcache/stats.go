@@ -21,8 +21,14 @@ type Stats struct {
 	// StaleServed counts hits answered with an expired value while its
 	// refresh was pending or failing.
 	StaleServed uint64
-	// Evictions counts secrets dropped to stay within MaxCacheSize.
+	// Evictions counts entries dropped to stay within MaxCacheSize.
 	Evictions uint64
+	// ForcedRefreshes counts fetches started by Refresh and RefreshNow.
+	ForcedRefreshes uint64
+	// RefreshesDelayed counts calls to Refresh and RefreshNow that came
+	// within MinRefreshInterval of the last forced fetch of their secret and
+	// stage, and so waited for the next one.
+	RefreshesDelayed uint64
 }
 
 // stats holds the live counters. Everything but hits is counted on slow
@@ -35,6 +41,8 @@ type stats struct {
 	refreshes   atomic.Uint64
 	staleServed atomic.Uint64
 	evictions   atomic.Uint64
+	forced      atomic.Uint64
+	delayed     atomic.Uint64
 }
 
 func (s *stats) snapshot() Stats {
@@ -46,6 +54,9 @@ func (s *stats) snapshot() Stats {
 		Refreshes:   s.refreshes.Load(),
 		StaleServed: s.staleServed.Load(),
 		Evictions:   s.evictions.Load(),
+
+		ForcedRefreshes:  s.forced.Load(),
+		RefreshesDelayed: s.delayed.Load(),
 	}
 }
 
@@ -82,4 +93,21 @@ func (c *stripedCounter) load() uint64 {
 		n += c.cells[i].n.Load()
 	}
 	return n
+}
+
+// logWarn and logInfo write to the configured Logger, if any. A panicking
+// handler is the caller's bug, but it must not crash a goroutine of the
+// cache's, so its panic is dropped.
+func (c *Cache) logWarn(msg string, args ...any) {
+	if c.cfg.logger != nil {
+		defer func() { recover() }()
+		c.cfg.logger.Warn(msg, args...)
+	}
+}
+
+func (c *Cache) logInfo(msg string, args ...any) {
+	if c.cfg.logger != nil {
+		defer func() { recover() }()
+		c.cfg.logger.Info(msg, args...)
+	}
 }

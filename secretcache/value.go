@@ -1,7 +1,6 @@
 package secretcache
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -25,22 +24,45 @@ type Version struct {
 	CreatedDate time.Time
 }
 
-// value is one fetched version as the cache keeps it. Without a hook, str or
-// bin is read directly on a hit; with one, kept is what Hook.Put returned and
-// str and bin are nil.
+func (m Version) clone() Version {
+	m.Stages = slices.Clone(m.Stages)
+	return m
+}
+
+// value is one fetched version as the cache keeps it. It is immutable once
+// stored in a slot: a refresh stores a new value, and a failure stores a
+// copy with a different freshUntil.
+//
+// Without a hook, str or bin is read directly on a hit; with one, kept is
+// what Hook.Put returned and str and bin are nil.
 type value struct {
 	meta Version
 	str  *string
 	bin  []byte
 	kept any
+
+	// freshUntil is when the value stops being served by the hit path
+	// alone, in nanoseconds since the Unix epoch (see tickFor). Zero sends
+	// every read to the slow path, which is how a value whose refresh failed
+	// is served: counted as stale, and retried once its delay has passed.
+	freshUntil int64
 }
 
+// withFreshUntil returns a copy of v that the hit path serves until t.
+func (v *value) withFreshUntil(t int64) *value {
+	cp := *v
+	cp.freshUntil = t
+	return &cp
+}
+
+// newValue turns a GetSecretValue answer into a value, passing it through
+// the hook if there is one.
 func (c *Cache) newValue(id string, out *secretsmanager.GetSecretValueOutput) (*value, error) {
 	v := &value{meta: Version{
-		ARN:       deref(out.ARN),
-		Name:      deref(out.Name),
-		VersionID: deref(out.VersionId),
-		Stages:    slices.Clone(out.VersionStages),
+		ARN:       aws.ToString(out.ARN),
+		Name:      aws.ToString(out.Name),
+		VersionID: aws.ToString(out.VersionId),
+		Stages:    out.VersionStages, // the client's, like SecretString: it must not change them
 	}}
 	if out.CreatedDate != nil {
 		v.meta.CreatedDate = *out.CreatedDate
@@ -49,9 +71,9 @@ func (c *Cache) newValue(id string, out *secretsmanager.GetSecretValueOutput) (*
 		v.str, v.bin = out.SecretString, out.SecretBinary
 		return v, nil
 	}
-	kept := c.cfg.hook.Put(v.output(out.SecretString, out.SecretBinary))
-	if err, ok := kept.(error); ok {
-		return nil, &HookError{SecretID: id, Op: "Put", err: err}
+	kept, err := c.hookPut(id, v.output(out.SecretString, out.SecretBinary))
+	if err != nil {
+		return nil, err
 	}
 	v.kept = kept
 	return v, nil
@@ -79,24 +101,7 @@ func (c *Cache) open(id string, v *value) (str *string, bin []byte, err error) {
 	if c.cfg.hook == nil {
 		return v.str, v.bin, nil
 	}
-	switch got := c.cfg.hook.Get(v.kept).(type) {
-	case *secretsmanager.GetSecretValueOutput:
-		if got == nil {
-			return nil, nil, &HookError{SecretID: id, Op: "Get"}
-		}
-		return got.SecretString, got.SecretBinary, nil
-	case error:
-		return nil, nil, &HookError{SecretID: id, Op: "Get", err: got}
-	default:
-		return nil, nil, &HookError{SecretID: id, Op: "Get", err: fmt.Errorf("returned %T, want *secretsmanager.GetSecretValueOutput", got)}
-	}
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
+	return c.hookGet(id, v.kept)
 }
 
 // stringOrNil returns a pointer for the SDK's optional string fields.

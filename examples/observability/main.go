@@ -74,8 +74,8 @@ func newCache(client secretcache.SecretsManagerAPIClient, w io.Writer) (*secretc
 	return secretcache.New(func(c *secretcache.Cache) {
 		c.Client = client
 		c.Logger = logger
-		// RefreshNow is rate-limited per secret (1 s by default) so that
-		// callers reacting to the same failure cost one call; the demo
+		// Forced refreshes are rate-limited per secret (1 s by default) so
+		// that callers reacting to the same failure cost one call; the demo
 		// lowers the limit to force two fetches back to back. A service
 		// keeps the default.
 		c.MinRefreshInterval = time.Nanosecond
@@ -96,12 +96,13 @@ func demo(ctx context.Context, srv *secretsmanagertest.Server, cache *secretcach
 		return err
 	}
 	srv.InjectFault("GetSecretValue", secretsmanagertest.Fault{Kind: secretsmanagertest.InternalError, Count: 1})
-	if err := cache.RefreshNowWithContext(ctx, secretID); err == nil {
+	if _, err := cache.Refresh(ctx, secretID, ""); err == nil {
 		return fmt.Errorf("observability: refresh succeeded despite the injected fault")
 	}
 	// The failed refresh left the last good value in place.
 	if _, err := cache.GetSecretStringWithContext(ctx, secretID); err != nil {
 		return err
 	}
-	return cache.RefreshNowWithContext(ctx, secretID)
+	_, err := cache.Refresh(ctx, secretID, "")
+	return err
 }

@@ -133,5 +133,5 @@ func Example_statsVar() {
 		cache.GetSecretString(secretID)
 	}
 	fmt.Println(statsVar(cache))
-	// Output: {"Hits":2,"Misses":1,"Loads":1,"LoadErrors":0,"Refreshes":0,"StaleServed":0,"Evictions":0}
+	// Output: {"Hits":2,"Misses":1,"Loads":1,"LoadErrors":0,"Refreshes":0,"StaleServed":0,"Evictions":0,"ForcedRefreshes":0,"RefreshesDelayed":0}
 }

@@ -7,7 +7,7 @@
 //
 //  1. 100000 reads from 8 goroutines cost one GetSecretValue call;
 //  2. after a rotation the cache serves the old version until its TTL passes
-//     or RefreshNow picks up the new one;
+//     or Refresh picks up the new one;
 //  3. during an outage (GetSecretValue answering 500) the last good value is
 //     still served while the errors are reported, and the cache recovers by
 //     itself once the service is back.

@@ -38,12 +38,12 @@ func TestEmbeddedStory(t *testing.T) {
 		t.Errorf("the rotation kept version %q", facts.versionLoaded)
 	}
 	if facts.versionFresh != facts.versionRotated {
-		t.Errorf("after RefreshNow the cache served version %q, want the rotated %q", facts.versionFresh, facts.versionRotated)
+		t.Errorf("after Refresh the cache served version %q, want the rotated %q", facts.versionFresh, facts.versionRotated)
 	}
 
 	var internal *types.InternalServiceError
 	if !errors.As(facts.outageErr, &internal) {
-		t.Errorf("RefreshNow during the outage returned %v, want an error wrapping *types.InternalServiceError", facts.outageErr)
+		t.Errorf("Refresh during the outage returned %v, want an error wrapping *types.InternalServiceError", facts.outageErr)
 	}
 	if facts.staleServed == 0 {
 		t.Error("no read was served the expired value during the outage")

@@ -25,9 +25,9 @@ const (
 	// The reads of the first chapter end long before its lower bound, TTL/2.
 	demoTTL = time.Second
 
-	// The retry and RefreshNow intervals are shortened for the same reason.
-	// RefreshNow's default of 1 s would make the RefreshNow of the outage
-	// chapter share the outcome of the one before it instead of calling.
+	// The retry and Refresh intervals are shortened for the same reason.
+	// Refresh's default rate limit of 1 s would make the Refresh of the
+	// outage chapter wait a second for its turn.
 	demoRetryBase  = 200 * time.Millisecond
 	demoRetryMax   = time.Second
 	demoMinRefresh = 100 * time.Millisecond
@@ -44,9 +44,9 @@ type storyFacts struct {
 	versionLoaded  string // the version the reads were served
 	versionRotated string // the version the rotation made AWSCURRENT
 	versionStale   string // what the cache served right after the rotation
-	versionFresh   string // what it served after RefreshNow
+	versionFresh   string // what it served after Refresh
 
-	outageErr   error  // RefreshNow's error during the outage
+	outageErr   error  // Refresh's error during the outage
 	staleServed uint64 // reads answered with an expired value during the outage
 	outageReads int    // reads during the outage, each of which got the last good value
 
@@ -136,7 +136,7 @@ func (st *story) reads(ctx context.Context) error {
 	return nil
 }
 
-// rotation rotates the secret and shows RefreshNow picking it up.
+// rotation rotates the secret and shows Refresh picking it up.
 func (st *story) rotation(ctx context.Context) error {
 	w, srv, cache, facts := st.w, st.srv, st.cache, &st.facts
 	second := demoSecret()
@@ -153,9 +153,9 @@ func (st *story) rotation(ctx context.Context) error {
 		return err
 	}
 	facts.versionStale = stale.id
-	fmt.Fprintf(w, "   before RefreshNow the cache serves %s  (old: its TTL has not passed)\n", stale)
+	fmt.Fprintf(w, "   before Refresh the cache serves %s  (old: its TTL has not passed)\n", stale)
 
-	if err := cache.RefreshNowWithContext(ctx, demoSecretID); err != nil {
+	if _, err := cache.Refresh(ctx, demoSecretID, ""); err != nil {
 		return err
 	}
 	fresh, err := describe(ctx, cache)
@@ -163,7 +163,7 @@ func (st *story) rotation(ctx context.Context) error {
 		return err
 	}
 	facts.versionFresh = fresh.id
-	fmt.Fprintf(w, "   after RefreshNow the cache serves  %s\n", fresh)
+	fmt.Fprintf(w, "   after Refresh the cache serves  %s\n", fresh)
 	fmt.Fprintf(w, "   GetSecretValue calls so far: %d\n", srv.Calls(getSecretValue))
 	return nil
 }
@@ -198,11 +198,11 @@ func (st *story) outage(ctx context.Context) error {
 	fmt.Fprintf(w, "   TTL passed after %v: %d read(s) got the expired value at once while its background refresh failed\n",
 		time.Since(t0).Round(10*time.Millisecond), facts.staleServed)
 
-	facts.outageErr = cache.RefreshNowWithContext(ctx, demoSecretID)
+	_, facts.outageErr = cache.Refresh(ctx, demoSecretID, "")
 	if facts.outageErr == nil {
-		return errors.New("RefreshNow succeeded during the outage")
+		return errors.New("Refresh succeeded during the outage")
 	}
-	fmt.Fprintf(w, "   RefreshNow reports: %v\n", facts.outageErr)
+	fmt.Fprintf(w, "   Refresh reports: %v\n", facts.outageErr)
 	if err := read(); err != nil {
 		return err
 	}

@@ -23,6 +23,14 @@ func newControls() *controls {
 	return &controls{calls: make(map[string]int), latency: make(map[string]time.Duration)}
 }
 
+// reset forgets every count and delay.
+func (c *controls) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.calls)
+	clear(c.latency)
+}
+
 func (c *controls) count(op string) {
 	c.mu.Lock()
 	c.calls[op]++

@@ -14,8 +14,9 @@ import (
 const (
 	msgSecretNotFound = "Secrets Manager can't find the specified secret."
 	msgMarkedDeleted  = "You can't perform this operation on the secret because it was marked for deletion."
-	msgModifyVersion  = "You can't modify an existing version, you can only create a new version."
 	msgBothValues     = "You can't specify both a binary secret value and a string secret value in the same secret."
+	msgTokenInUse     = "You can't use ClientRequestToken %s because that value is already in use for a version of secret %s."
+	msgNoToken        = "You must provide a ClientRequestToken value. We recommend a UUID-type value."
 )
 
 // The Go-side helpers return the same error types the SDK decodes from the
@@ -39,6 +40,12 @@ func errMarkedDeleted() error {
 	return &types.InvalidRequestException{Message: aws.String(msgMarkedDeleted)}
 }
 
+// errReplica answers a change asked of a replica, which changes only
+// through its primary.
+func errReplica() error {
+	return errInvalidParameter("Operation not permitted on a replica secret. Call must be made in primary secret's region.")
+}
+
 func errInvalidRequest(format string, args ...any) error {
 	return &types.InvalidRequestException{Message: aws.String(fmt.Sprintf(format, args...))}
 }
@@ -49,6 +56,11 @@ func errInvalidParameter(format string, args ...any) error {
 
 func errResourceExists(format string, args ...any) error {
 	return &types.ResourceExistsException{Message: aws.String(fmt.Sprintf(format, args...))}
+}
+
+// errServerClosed answers a request that arrives while the server closes.
+func errServerClosed() error {
+	return &types.InternalServiceError{Message: aws.String("secretsmanagertest: the server is closing")}
 }
 
 func errInvalidNextToken() error {

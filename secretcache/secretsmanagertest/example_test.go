@@ -129,7 +129,12 @@ func ExampleServer_SetRotationFunc() {
 		return nil
 	})
 
+	// RotateSecret returns once the rotation has started, as the service
+	// does; WaitRotation waits for its outcome.
 	if _, err := c.RotateSecret(context.Background(), &secretsmanager.RotateSecretInput{SecretId: aws.String("db")}); err != nil {
+		panic(err)
+	}
+	if err := srv.WaitRotation(context.Background(), "db"); err != nil {
 		panic(err)
 	}
 	out, _ := c.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("db")})
@@ -156,4 +161,41 @@ func ExampleServer_PutSecretValue() {
 		fmt.Println(nf.ErrorMessage())
 	}
 	// Output: Secrets Manager can't find the specified secret value for staging label: blue
+}
+
+func ExampleServer_WaitRotation() {
+	srv := secretsmanagertest.NewServer(secretsmanagertest.WithRotationAttempts(2))
+	defer srv.Close()
+	c := srv.Client()
+	if _, err := srv.CreateSecret("db", "old-password"); err != nil {
+		panic(err)
+	}
+	err := srv.SetRotationFunc("db", func(ctx context.Context, req secretsmanagertest.RotationRequest) error {
+		if req.Step == secretsmanagertest.StepSetSecret {
+			return errors.New("the database is unreachable")
+		}
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := c.RotateSecret(context.Background(), &secretsmanager.RotateSecretInput{SecretId: aws.String("db")}); err != nil {
+		panic(err)
+	}
+
+	err = srv.WaitRotation(context.Background(), "db")
+	var rotErr *secretsmanagertest.RotationError
+	if errors.As(err, &rotErr) {
+		fmt.Println(rotErr.Step, rotErr.Attempts, rotErr.Err)
+	}
+
+	// The failed rotation stays pending, as in AWS.
+	_, err = c.RotateSecret(context.Background(), &secretsmanager.RotateSecretInput{SecretId: aws.String("db")})
+	var inv *types.InvalidRequestException
+	if errors.As(err, &inv) {
+		fmt.Println(inv.ErrorMessage())
+	}
+	// Output:
+	// setSecret 2 the database is unreachable
+	// A previous rotation isn't complete. That rotation will be reattempted.
 }

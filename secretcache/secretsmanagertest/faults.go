@@ -121,7 +121,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, op string, f
 	case AccessDenied:
 		writeError(w, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: fmt.Sprintf(
 			"User: arn:aws:iam::%s:user/secretsmanagertest is not authorized to perform: secretsmanager:%s because no identity-based policy allows the secretsmanager:%s action",
-			AccountID, op, op)})
+			s.cfg.account, op, op)})
 	case Timeout:
 		s.hold(r.Context(), -1)
 	}

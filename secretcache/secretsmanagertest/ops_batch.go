@@ -3,22 +3,39 @@ package secretsmanagertest
 import (
 	"context"
 	"sort"
-	"strings"
 )
 
 // maxBatch is the most secrets one BatchGetSecretValue returns.
 const maxBatch = 20
 
-type filter struct {
-	Key    string   `json:"Key"`
-	Values []string `json:"Values"`
-}
-
 type batchGetSecretValueInput struct {
 	SecretIDList []string `json:"SecretIdList"`
 	Filters      []filter `json:"Filters"`
-	MaxResults   *int     `json:"MaxResults"`
+	MaxResults   *int64   `json:"MaxResults"`
 	NextToken    *string  `json:"NextToken"`
+}
+
+func (in *batchGetSecretValueInput) check() error {
+	var c checks
+	c.count("secretIdList", len(in.SecretIDList), in.SecretIDList != nil, 1, maxBatch)
+	for i := range in.SecretIDList {
+		c.length(member("secretIdList", i, ""), &in.SecretIDList[i], 1, 2048)
+	}
+	checkFilters(&c, in.Filters)
+	c.between("maxResults", in.MaxResults, 1, maxBatch)
+	c.length("nextToken", in.NextToken, 1, 4096)
+	if err := c.err(); err != nil {
+		return err
+	}
+	switch {
+	case len(in.SecretIDList) > 0 && len(in.Filters) > 0:
+		return errInvalidParameter("You can't specify both SecretIdList and Filters in the same request.")
+	case len(in.SecretIDList) == 0 && len(in.Filters) == 0:
+		return errInvalidParameter("You must specify either SecretIdList or Filters.")
+	case len(in.SecretIDList) > 0 && (in.MaxResults != nil || in.NextToken != nil):
+		return errInvalidParameter("MaxResults and NextToken can only be used with Filters.")
+	}
+	return validateFilters(in.Filters)
 }
 
 type apiErrorEntry struct {
@@ -35,42 +52,33 @@ type batchGetSecretValueOutput struct {
 
 // batchGetSecretValue returns the AWSCURRENT values of the listed secrets,
 // reporting each one it cannot return in Errors rather than failing the
-// call, or of the secrets the filters match, a page at a time.
-func (s *Server) batchGetSecretValue(_ context.Context, in *batchGetSecretValueInput) (*batchGetSecretValueOutput, error) {
-	switch {
-	case len(in.SecretIDList) > 0 && len(in.Filters) > 0:
-		return nil, errInvalidParameter("You can't specify both SecretIdList and Filters in the same request.")
-	case len(in.SecretIDList) == 0 && len(in.Filters) == 0:
-		return nil, errInvalidParameter("You must specify either SecretIdList or Filters.")
-	case len(in.SecretIDList) > maxBatch:
-		return nil, errInvalidParameter("SecretIdList can contain at most %d secret IDs.", maxBatch)
-	case len(in.SecretIDList) > 0 && (in.MaxResults != nil || in.NextToken != nil):
-		return nil, errInvalidParameter("MaxResults and NextToken can only be used with Filters.")
+// call, or of the secrets the filters match (those scheduled for deletion
+// left out), in name order, a page at a time.
+func (s *Server) batchGetSecretValue(ctx context.Context, in *batchGetSecretValueInput) (*batchGetSecretValueOutput, error) {
+	if err := in.check(); err != nil {
+		return nil, err
 	}
+	region := s.regionOf(ctx)
 	if len(in.SecretIDList) > 0 {
 		s.store.mu.Lock()
 		defer s.store.mu.Unlock()
-		return s.store.readCurrent(in.SecretIDList), nil
+		return s.store.readCurrent(region, in.SecretIDList), nil
 	}
-	limit, err := pageLimit(in.MaxResults, maxBatch)
-	if err != nil {
-		return nil, err
-	}
-	from, err := decodeToken(in.NextToken)
+	from, err := decodeToken("batch", in.NextToken)
 	if err != nil {
 		return nil, err
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	return s.store.readFiltered(in.Filters, from, limit), nil
+	return s.store.readFiltered(region, in.Filters, from, pageSize(in.MaxResults, maxBatch)), nil
 }
 
 // readCurrent reads the AWSCURRENT version of each of ids. The caller holds
 // st.mu.
-func (st *store) readCurrent(ids []string) *batchGetSecretValueOutput {
+func (st *store) readCurrent(region string, ids []string) *batchGetSecretValueOutput {
 	out := &batchGetSecretValueOutput{SecretValues: []secretValueEntry{}}
 	for _, id := range ids {
-		entry, err := st.read(id, "", "")
+		entry, err := st.read(region, id, "", "")
 		if err != nil {
 			out.Errors = append(out.Errors, errorEntry(id, err))
 			continue
@@ -84,20 +92,20 @@ func (st *store) readCurrent(ids []string) *batchGetSecretValueOutput {
 // filters, in name order from the name from on. The page token is the name
 // the next page starts at, so secrets created between pages do not shift
 // it. The caller holds st.mu.
-func (st *store) readFiltered(filters []filter, from string, limit int) *batchGetSecretValueOutput {
+func (st *store) readFiltered(region string, filters []filter, from string, limit int) *batchGetSecretValueOutput {
 	var names []string
-	for name, sec := range st.secrets {
-		if name >= from && sec.deleted.IsZero() && matchesAll(sec, filters) {
+	for name, sec := range st.secrets[region] {
+		if name >= from && sec.source().deleted.IsZero() && matchesAll(sec, filters) {
 			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
 	var next *string
 	if len(names) > limit {
-		next = encodeToken(names[limit])
+		next = encodeToken("batch", names[limit])
 		names = names[:limit]
 	}
-	out := st.readCurrent(names)
+	out := st.readCurrent(region, names)
 	out.NextToken = next
 	return out
 }
@@ -105,64 +113,4 @@ func (st *store) readFiltered(filters []filter, from string, limit int) *batchGe
 func errorEntry(id string, err error) apiErrorEntry {
 	code, msg := apiError(err)
 	return apiErrorEntry{SecretID: id, ErrorCode: code, Message: msg}
-}
-
-// matchesAll reports whether sec passes every filter, as ListSecrets
-// filters do: within one filter any value may match, values are
-// case-insensitive prefixes, and a leading "!" negates a value.
-func matchesAll(sec *secret, filters []filter) bool {
-	for _, f := range filters {
-		if !matches(sec, f) {
-			return false
-		}
-	}
-	return true
-}
-
-func matches(sec *secret, f filter) bool {
-	fields := filterFields(sec, f.Key)
-	positive, hit := false, false
-	for _, v := range f.Values {
-		v, negated := strings.CutPrefix(v, "!")
-		found := anyHasPrefix(fields, v)
-		if negated && found {
-			return false
-		}
-		if !negated {
-			positive = true
-			hit = hit || found
-		}
-	}
-	return hit || !positive
-}
-
-// filterFields lists the attributes of sec that a filter key looks at.
-func filterFields(sec *secret, key string) []string {
-	var fields []string
-	tagKeys := key == "tag-key" || key == "all"
-	tagValues := key == "tag-value" || key == "all"
-	if key == "name" || key == "all" {
-		fields = append(fields, sec.name)
-	}
-	if key == "description" || key == "all" {
-		fields = append(fields, sec.description)
-	}
-	for k, v := range sec.tags {
-		if tagKeys {
-			fields = append(fields, k)
-		}
-		if tagValues {
-			fields = append(fields, v)
-		}
-	}
-	return fields
-}
-
-func anyHasPrefix(fields []string, prefix string) bool {
-	for _, f := range fields {
-		if len(f) >= len(prefix) && strings.EqualFold(f[:len(prefix)], prefix) {
-			return true
-		}
-	}
-	return false
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,9 +63,10 @@ func TestBatchGetSecretValueFilters(t *testing.T) {
 		want    []string
 	}{
 		{"name prefix", []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"prod/"}}}, []string{"prod/a", "prod/b", "prod/c"}},
-		{"case-insensitive", []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"DEV"}}}, []string{"dev/a"}},
-		{"negation", []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"prod/", "!prod/b"}}}, []string{"prod/a", "prod/c"}},
-		{"all", []types.Filter{{Key: types.FilterNameStringTypeAll, Values: []string{"dev"}}}, []string{"dev/a"}},
+		{"name is case-sensitive", []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"DEV"}}}, nil},
+		{"negation", []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"!prod/"}}}, []string{"dev/a"}},
+		{"values combine with OR", []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"dev/", "prod/c"}}}, []string{"dev/a", "prod/c"}},
+		{"all ignores case", []types.Filter{{Key: types.FilterNameStringTypeAll, Values: []string{"DEV"}}}, []string{"dev/a"}},
 		{"no match", []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"qa/"}}}, nil},
 	}
 	for _, tt := range tests {
@@ -117,13 +119,23 @@ func TestBatchGetSecretValuePaging(t *testing.T) {
 	}
 }
 
-func TestBatchGetSecretValueInvalid(t *testing.T) {
+func TestBatchGetSecretValueTooManyIDs(t *testing.T) {
 	t.Parallel()
 	_, c := newServer(t)
 	ids := make([]string, 21)
 	for i := range ids {
 		ids[i] = fmt.Sprint("s", i)
 	}
+	_, err := c.BatchGetSecretValue(context.Background(), &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
+	want := "1 validation error detected: Value at 'secretIdList' failed to satisfy constraint: Member must have length less than or equal to 20"
+	if errorCode(err) != "ValidationException" || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want ValidationException %q", err, want)
+	}
+}
+
+func TestBatchGetSecretValueInvalid(t *testing.T) {
+	t.Parallel()
+	_, c := newServer(t)
 	nameFilter := []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"x"}}}
 	tests := []struct {
 		name    string
@@ -132,7 +144,6 @@ func TestBatchGetSecretValueInvalid(t *testing.T) {
 	}{
 		{"neither", &secretsmanager.BatchGetSecretValueInput{}, new(*types.InvalidParameterException)},
 		{"both", &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a"}, Filters: nameFilter}, new(*types.InvalidParameterException)},
-		{"too many IDs", &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids}, new(*types.InvalidParameterException)},
 		{"MaxResults with IDs", &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"a"}, MaxResults: aws.Int32(5)}, new(*types.InvalidParameterException)},
 		{"bad token", &secretsmanager.BatchGetSecretValueInput{Filters: nameFilter, NextToken: aws.String("!!")}, new(*types.InvalidNextTokenException)},
 	}

@@ -3,6 +3,7 @@ package secretsmanagertest_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ func TestDeleteAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DeleteSecret: %v", err)
 	}
-	if got, want := time.Until(aws.ToTime(del.DeletionDate)), 7*24*time.Hour; got < want-time.Hour || got > want {
+	if got, want := time.Until(aws.ToTime(del.DeletionDate)), 7*24*time.Hour; got < want-time.Hour || got > want+time.Second {
 		t.Errorf("DeletionDate: got %v from now, want about %v", got, want)
 	}
 
@@ -116,5 +117,29 @@ func TestDeleteSecretParameters(t *testing.T) {
 				t.Errorf("name free after delete: got %v (%v), want %v", got, err, tt.gone)
 			}
 		})
+	}
+}
+
+// TestForceDeleteMissingSecret checks AWS's answer to a forced deletion of
+// a secret that does not exist: success, echoing the name.
+func TestForceDeleteMissingSecret(t *testing.T) {
+	t.Parallel()
+	_, c := newServer(t)
+	for _, id := range []string{"never-created", "arn:aws:secretsmanager:us-east-1:123456789012:secret:gone-AbCdEf"} {
+		out, err := c.DeleteSecret(context.Background(), &secretsmanager.DeleteSecretInput{SecretId: aws.String(id), ForceDeleteWithoutRecovery: aws.Bool(true)})
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		wantName := id
+		if strings.HasPrefix(id, "arn:") {
+			wantName = "gone"
+		}
+		if aws.ToString(out.Name) != wantName || !strings.HasPrefix(aws.ToString(out.ARN), "arn:aws:secretsmanager:us-east-1:123456789012:secret:"+wantName+"-") || out.DeletionDate == nil {
+			t.Errorf("%s: got Name %q ARN %q DeletionDate %v, want the name echoed", id, aws.ToString(out.Name), aws.ToString(out.ARN), out.DeletionDate)
+		}
+	}
+	var nf *types.ResourceNotFoundException
+	if _, err := c.DeleteSecret(context.Background(), &secretsmanager.DeleteSecretInput{SecretId: aws.String("never-created")}); !errors.As(err, &nf) {
+		t.Errorf("without force: got %v, want *types.ResourceNotFoundException", err)
 	}
 }

@@ -1,140 +1,101 @@
 package secretsmanagertest
 
-import (
-	"context"
-	"strconv"
-)
+import "context"
 
-// maxVersionsPage is the most versions one ListSecretVersionIds returns.
-const maxVersionsPage = 100
+// secretMetadata is what DescribeSecret and a ListSecrets entry share: a
+// secret's metadata, never its values.
+type secretMetadata struct {
+	ARN              string     `json:"ARN"`
+	Name             string     `json:"Name"`
+	Type             string     `json:"Type,omitempty"`
+	Description      string     `json:"Description,omitempty"`
+	KmsKeyID         string     `json:"KmsKeyId,omitempty"`
+	CreatedDate      *epochTime `json:"CreatedDate,omitempty"`
+	LastChangedDate  *epochTime `json:"LastChangedDate,omitempty"`
+	LastAccessedDate *epochTime `json:"LastAccessedDate,omitempty"`
+	DeletedDate      *epochTime `json:"DeletedDate,omitempty"`
+	Tags             *[]tag     `json:"Tags,omitempty"`
+	OwningService    string     `json:"OwningService,omitempty"`
+	PrimaryRegion    string     `json:"PrimaryRegion,omitempty"`
+	rotationFields
+}
+
+// metadata reports sec as seen in its region: a replica shows its
+// primary's state under its own ARN, with its own dates of creation and
+// last access. The caller holds store.mu.
+func (sec *secret) metadata() secretMetadata {
+	src := sec.source()
+	return secretMetadata{
+		ARN:              sec.arn,
+		Name:             sec.name,
+		Type:             src.typ,
+		Description:      src.description,
+		KmsKeyID:         src.kmsKeyID,
+		CreatedDate:      epoch(sec.created),
+		LastChangedDate:  epoch(latest(sec.changed, src.changed)),
+		LastAccessedDate: epoch(sec.accessed),
+		DeletedDate:      epoch(src.deleted),
+		Tags:             src.tagsOut(),
+		OwningService:    src.owningService,
+		PrimaryRegion:    sec.primaryRegion(),
+		rotationFields:   src.rot.fields(),
+	}
+}
+
+// primaryRegion is the region of the primary of a replicated secret, and
+// "" for a secret that is not replicated.
+func (sec *secret) primaryRegion() string {
+	switch {
+	case sec.primary != nil:
+		return sec.primary.region
+	case len(sec.replicas) > 0:
+		return sec.region
+	}
+	return ""
+}
+
+// versionsToStages maps each labelled version to its labels. Deprecated
+// (unlabelled) versions are left out, as AWS does.
+func (sec *secret) versionsToStages() map[string][]string {
+	var out map[string][]string
+	for _, id := range sec.order {
+		if stages := sec.stagesOf(id); len(stages) > 0 {
+			if out == nil {
+				out = make(map[string][]string)
+			}
+			out[id] = stages
+		}
+	}
+	return out
+}
 
 type describeSecretInput struct {
 	SecretID string `json:"SecretId"`
 }
 
 type describeSecretOutput struct {
-	ARN                string              `json:"ARN"`
-	Name               string              `json:"Name"`
-	Description        string              `json:"Description,omitempty"`
-	RotationEnabled    bool                `json:"RotationEnabled"`
-	RotationLambdaARN  string              `json:"RotationLambdaARN,omitempty"`
-	CreatedDate        *epochTime          `json:"CreatedDate,omitempty"`
-	LastChangedDate    *epochTime          `json:"LastChangedDate,omitempty"`
-	LastAccessedDate   *epochTime          `json:"LastAccessedDate,omitempty"`
-	LastRotatedDate    *epochTime          `json:"LastRotatedDate,omitempty"`
-	DeletedDate        *epochTime          `json:"DeletedDate,omitempty"`
-	Tags               []tag               `json:"Tags,omitempty"`
+	secretMetadata
 	VersionIDsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
+	ReplicationStatus  []replicaStatus     `json:"ReplicationStatus,omitempty"`
 }
 
-// describeSecret reports a secret's metadata, never its values. It works
-// on a secret scheduled for deletion, which is how a caller sees
-// DeletedDate.
-func (s *Server) describeSecret(_ context.Context, in *describeSecretInput) (*describeSecretOutput, error) {
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(in.SecretID)
-	if err != nil {
-		return nil, err
-	}
-	out := &describeSecretOutput{
-		ARN:               sec.arn,
-		Name:              sec.name,
-		Description:       sec.description,
-		RotationEnabled:   sec.rotationEnabled,
-		RotationLambdaARN: sec.rotationARN,
-		CreatedDate:       epoch(sec.created),
-		LastChangedDate:   epoch(sec.changed),
-		LastAccessedDate:  epoch(sec.accessed),
-		LastRotatedDate:   epoch(sec.rotated),
-		DeletedDate:       epoch(sec.deleted),
-	}
-	for k, v := range sec.tags {
-		out.Tags = append(out.Tags, tag{Key: k, Value: v})
-	}
-	// Only labelled versions appear, as in AWS: deprecated ones are not
-	// part of the secret's visible state.
-	for _, id := range sec.order {
-		if stages := sec.stagesOf(id); len(stages) > 0 {
-			if out.VersionIDsToStages == nil {
-				out.VersionIDsToStages = make(map[string][]string)
-			}
-			out.VersionIDsToStages[id] = stages
-		}
-	}
-	return out, nil
-}
-
-type listSecretVersionIDsInput struct {
-	SecretID          string  `json:"SecretId"`
-	MaxResults        *int    `json:"MaxResults"`
-	NextToken         *string `json:"NextToken"`
-	IncludeDeprecated bool    `json:"IncludeDeprecated"`
-}
-
-type versionsListEntry struct {
-	VersionID        string     `json:"VersionId"`
-	VersionStages    []string   `json:"VersionStages,omitempty"`
-	CreatedDate      *epochTime `json:"CreatedDate,omitempty"`
-	LastAccessedDate *epochTime `json:"LastAccessedDate,omitempty"`
-}
-
-type listSecretVersionIDsOutput struct {
-	ARN       string              `json:"ARN"`
-	Name      string              `json:"Name"`
-	Versions  []versionsListEntry `json:"Versions"`
-	NextToken *string             `json:"NextToken,omitempty"`
-}
-
-// listSecretVersionIDs lists versions oldest first, hiding the deprecated
-// (unlabelled) ones unless asked. The page token is a position in the
-// version list, which only ever grows.
-func (s *Server) listSecretVersionIDs(_ context.Context, in *listSecretVersionIDsInput) (*listSecretVersionIDsOutput, error) {
-	limit, err := pageLimit(in.MaxResults, maxVersionsPage)
-	if err != nil {
-		return nil, err
-	}
-	start, err := decodeIndexToken(in.NextToken)
-	if err != nil {
+// describeSecret reports a secret's metadata. It works on a secret
+// scheduled for deletion, which is how a caller sees DeletedDate.
+func (s *Server) describeSecret(ctx context.Context, in *describeSecretInput) (*describeSecretOutput, error) {
+	var c checks
+	c.secretID(in.SecretID)
+	if err := c.err(); err != nil {
 		return nil, err
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(in.SecretID)
+	sec, err := s.store.lookup(s.regionOf(ctx), in.SecretID)
 	if err != nil {
 		return nil, err
 	}
-	out := &listSecretVersionIDsOutput{ARN: sec.arn, Name: sec.name, Versions: []versionsListEntry{}}
-	for i := start; i < len(sec.order); i++ {
-		v := sec.versions[sec.order[i]]
-		stages := sec.stagesOf(v.id)
-		if len(stages) == 0 && !in.IncludeDeprecated {
-			continue
-		}
-		if len(out.Versions) == limit {
-			out.NextToken = encodeToken(strconv.Itoa(i))
-			break
-		}
-		out.Versions = append(out.Versions, versionsListEntry{
-			VersionID:        v.id,
-			VersionStages:    stages,
-			CreatedDate:      epoch(v.created),
-			LastAccessedDate: epoch(v.accessed),
-		})
-	}
-	return out, nil
-}
-
-// decodeIndexToken returns the version-list index a NextToken carries, 0
-// for none.
-func decodeIndexToken(token *string) (int, error) {
-	pos, err := decodeToken(token)
-	if err != nil || pos == "" {
-		return 0, err
-	}
-	i, err := strconv.Atoi(pos)
-	if err != nil || i < 0 {
-		return 0, errInvalidNextToken()
-	}
-	return i, nil
+	return &describeSecretOutput{
+		secretMetadata:     sec.metadata(),
+		VersionIDsToStages: sec.source().versionsToStages(),
+		ReplicationStatus:  sec.replicationStatus(),
+	}, nil
 }

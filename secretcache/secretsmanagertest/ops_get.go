@@ -1,11 +1,15 @@
 package secretsmanagertest
 
-import "context"
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
 
 type getSecretValueInput struct {
-	SecretID     string `json:"SecretId"`
-	VersionID    string `json:"VersionId"`
-	VersionStage string `json:"VersionStage"`
+	SecretID     string  `json:"SecretId"`
+	VersionID    *string `json:"VersionId"`
+	VersionStage *string `json:"VersionStage"`
 }
 
 // secretValueEntry is one version's value: the output of GetSecretValue and
@@ -22,20 +26,29 @@ type secretValueEntry struct {
 
 // getSecretValue returns one version: VersionId and VersionStage select it
 // together or alone, AWSCURRENT when neither is given.
-func (s *Server) getSecretValue(_ context.Context, in *getSecretValueInput) (*secretValueEntry, error) {
+func (s *Server) getSecretValue(ctx context.Context, in *getSecretValueInput) (*secretValueEntry, error) {
+	var c checks
+	c.secretID(in.SecretID)
+	c.length("versionId", in.VersionID, 32, 64)
+	c.length("versionStage", in.VersionStage, 1, 256)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	return s.store.read(in.SecretID, in.VersionID, in.VersionStage)
+	return s.store.read(s.regionOf(ctx), in.SecretID, aws.ToString(in.VersionID), aws.ToString(in.VersionStage))
 }
 
 // read returns the version of the live secret id that versionID and stage
-// select (see secret.pick) and records the access. The caller holds st.mu.
-func (st *store) read(id, versionID, stage string) (*secretValueEntry, error) {
-	sec, err := st.lookupLive(id)
+// select (see secret.pick) and records the access. A replica reads its
+// primary's versions. The caller holds st.mu.
+func (st *store) read(region, id, versionID, stage string) (*secretValueEntry, error) {
+	sec, err := st.lookupLive(region, id)
 	if err != nil {
 		return nil, err
 	}
-	v, err := sec.pick(versionID, stage)
+	src := sec.source()
+	v, err := src.pick(versionID, stage)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +59,7 @@ func (st *store) read(id, versionID, stage string) (*secretValueEntry, error) {
 		VersionID:     v.id,
 		SecretString:  v.val.str,
 		SecretBinary:  v.val.bin,
-		VersionStages: sec.stagesOf(v.id),
+		VersionStages: src.stagesOf(v.id),
 		CreatedDate:   epoch(v.created),
 	}, nil
 }

@@ -28,6 +28,7 @@ func TestGetSecretValueSelection(t *testing.T) {
 		name, versionID, stage string
 		want                   string
 		wantMsg                string // for a *types.ResourceNotFoundException
+		wantInvalid            string // for a *types.InvalidRequestException
 	}{
 		{name: "default is AWSCURRENT", want: "two"},
 		{name: "AWSPREVIOUS", stage: "AWSPREVIOUS", want: "one"},
@@ -36,7 +37,7 @@ func TestGetSecretValueSelection(t *testing.T) {
 		{name: "ID and stage agree", versionID: v3, stage: "AWSPENDING", want: "three"},
 		{
 			name: "ID and stage disagree", versionID: v2, stage: "AWSPENDING",
-			wantMsg: "Secrets Manager can't find the specified secret value for VersionId: " + v2 + " and staging label: AWSPENDING",
+			wantInvalid: "You provided a VersionStage that is not associated to the provided VersionId.",
 		},
 		{
 			name: "unknown stage", stage: "blue",
@@ -58,6 +59,13 @@ func TestGetSecretValueSelection(t *testing.T) {
 				in.VersionStage = aws.String(tt.stage)
 			}
 			out, err := c.GetSecretValue(context.Background(), in)
+			if tt.wantInvalid != "" {
+				var inv *types.InvalidRequestException
+				if !errors.As(err, &inv) || inv.ErrorMessage() != tt.wantInvalid {
+					t.Fatalf("got %v, want *types.InvalidRequestException %q", err, tt.wantInvalid)
+				}
+				return
+			}
 			if tt.wantMsg != "" {
 				var nf *types.ResourceNotFoundException
 				if !errors.As(err, &nf) {

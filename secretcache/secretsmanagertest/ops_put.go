@@ -1,88 +1,101 @@
 package secretsmanagertest
 
-import "context"
+import (
+	"context"
+	"regexp"
+	"slices"
 
-type tag struct {
-	Key   string `json:"Key"`
-	Value string `json:"Value"`
-}
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
 
-// valueInput is what CreateSecret and PutSecretValue take to make a version.
+// Limits of the model shared by the operations that write values.
+const maxValueLength = 65536
+
+// rotationTokenPattern is the model's pattern for RotationToken.
+var rotationTokenPattern = regexp.MustCompile(`^[a-zA-Z0-9\-]+$`)
+
+// valueInput is what CreateSecret, UpdateSecret and PutSecretValue take to
+// make a version.
 type valueInput struct {
-	ClientRequestToken string  `json:"ClientRequestToken"`
+	ClientRequestToken *string `json:"ClientRequestToken"`
 	SecretString       *string `json:"SecretString"`
 	SecretBinary       []byte  `json:"SecretBinary"`
 }
 
-// value returns the version's payload, refusing both kinds at once.
+// checkValue records the model's constraints on a value and its token.
+func (in *valueInput) checkValue(c *checks) {
+	c.token(in.ClientRequestToken)
+	c.blobLength("secretBinary", in.SecretBinary, 1, maxValueLength)
+	c.sensitiveLength("secretString", in.SecretString, 1, maxValueLength)
+}
+
+func (in *valueInput) hasValue() bool { return in.SecretString != nil || in.SecretBinary != nil }
+
+// value returns the version's payload, refusing both kinds at once and a
+// value without a token. The SDKs and the CLI always send a token; a raw
+// HTTP request must too, as AWS requires.
 func (in *valueInput) value() (value, error) {
 	if in.SecretString != nil && in.SecretBinary != nil {
 		return value{}, errInvalidParameter(msgBothValues)
 	}
+	if in.hasValue() && in.ClientRequestToken == nil {
+		return value{}, errInvalidRequest(msgNoToken)
+	}
 	return value{str: in.SecretString, bin: in.SecretBinary}, nil
-}
-
-type createSecretInput struct {
-	Name        string `json:"Name"`
-	Description string `json:"Description"`
-	Tags        []tag  `json:"Tags"`
-	valueInput
 }
 
 type putSecretValueInput struct {
 	SecretID      string   `json:"SecretId"`
 	VersionStages []string `json:"VersionStages,omitempty"`
+	RotationToken *string  `json:"RotationToken"`
 	valueInput
+}
+
+func (in *putSecretValueInput) check() error {
+	var c checks
+	c.secretID(in.SecretID)
+	in.checkValue(&c)
+	checkStages(&c, in.VersionStages)
+	c.sensitiveLength("rotationToken", in.RotationToken, 36, 256)
+	if in.RotationToken != nil && !rotationTokenPattern.MatchString(*in.RotationToken) {
+		c.fail("rotationToken", nil, `satisfy regular expression pattern: ^[a-zA-Z0-9\-]+$`)
+	}
+	return c.err()
+}
+
+// checkStages records the model's constraints on a VersionStages list.
+func checkStages(c *checks, stages []string) {
+	c.count("versionStages", len(stages), stages != nil, 1, 20)
+	for i := range stages {
+		c.length(member("versionStages", i, ""), &stages[i], 1, 256)
+	}
 }
 
 // secretOutput is what the operations that change a secret answer with:
 // the secret, and the version they made or moved to when there is one.
 type secretOutput struct {
-	ARN           string   `json:"ARN"`
-	Name          string   `json:"Name"`
-	VersionID     string   `json:"VersionId,omitempty"`
-	VersionStages []string `json:"VersionStages,omitempty"`
-}
-
-// createSecret creates a secret, with a first AWSCURRENT version when a
-// value is given. Repeating a create with the same ClientRequestToken and
-// value succeeds again, so that an SDK retry is harmless.
-func (s *Server) createSecret(_ context.Context, in *createSecretInput) (*secretOutput, error) {
-	val, err := in.value()
-	if err != nil {
-		return nil, err
-	}
-	if in.Name == "" {
-		return nil, errInvalidParameter("You must provide a name for the secret.")
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	if sec, ok := s.store.secrets[in.Name]; ok {
-		if !sec.deleted.IsZero() {
-			return nil, errInvalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.")
-		}
-		if v, ok := sec.versions[in.ClientRequestToken]; ok && v.val.equal(val) {
-			return &secretOutput{ARN: sec.arn, Name: sec.name, VersionID: v.id}, nil
-		}
-		return nil, errResourceExists("The operation failed because the secret %s already exists.", in.Name)
-	}
-	tags := make(map[string]string, len(in.Tags))
-	for _, t := range in.Tags {
-		tags[t.Key] = t.Value
-	}
-	sec := s.store.newSecret(in.Name, in.Description, tags)
-	out := &secretOutput{ARN: sec.arn, Name: sec.name}
-	if !val.isEmpty() {
-		out.VersionID = tokenOrNew(in.ClientRequestToken)
-		sec.addVersion(&version{id: out.VersionID, val: val, created: sec.created}, nil)
-	}
-	return out, nil
+	ARN               string          `json:"ARN"`
+	Name              string          `json:"Name"`
+	VersionID         string          `json:"VersionId,omitempty"`
+	VersionStages     []string        `json:"VersionStages,omitempty"`
+	ReplicationStatus []replicaStatus `json:"ReplicationStatus,omitempty"`
 }
 
 // putSecretValue adds a version. The ClientRequestToken becomes the version
 // ID, which is what makes a retried put idempotent: the same token with the
-// same value returns the existing version, with another value it fails.
-func (s *Server) putSecretValue(_ context.Context, in *putSecretValueInput) (*secretOutput, error) {
+// same value returns the existing version, with another value it fails. The
+// one version that may receive a value under an existing ID is a
+// rotation's placeholder, which RotateSecret created without one. The
+// first value of a secret created without one becomes AWSCURRENT whatever
+// stages are asked for, as in AWS. The RotationToken is accepted and not
+// checked.
+func (s *Server) putSecretValue(ctx context.Context, in *putSecretValueInput) (*secretOutput, error) {
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	if in.ClientRequestToken == nil {
+		return nil, errInvalidRequest(msgNoToken)
+	}
 	val, err := in.value()
 	if err != nil {
 		return nil, err
@@ -92,23 +105,33 @@ func (s *Server) putSecretValue(_ context.Context, in *putSecretValueInput) (*se
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupLive(in.SecretID)
+	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
 	if err != nil {
 		return nil, err
 	}
-	id := tokenOrNew(in.ClientRequestToken)
-	if v, ok := sec.versions[id]; ok {
+	id := aws.ToString(in.ClientRequestToken)
+	switch v, ok := sec.versions[id]; {
+	case ok && v.val.isEmpty():
+		v.val = val
+		sec.stage(id, in.VersionStages)
+		sec.changed = s.store.changeDate()
+	case ok:
 		if !v.val.equal(val) {
-			return nil, errResourceExists(msgModifyVersion)
+			return nil, errResourceExists(msgTokenInUse, id, sec.arn)
 		}
-	} else {
-		sec.addVersion(&version{id: id, val: val, created: now()}, in.VersionStages)
+	default:
+		stages := in.VersionStages
+		if len(stages) > 0 && !sec.hasValue() && !slices.Contains(stages, StageCurrent) {
+			stages = append(stages[:len(stages):len(stages)], StageCurrent)
+		}
+		sec.addVersion(&version{id: id, val: val, created: now()}, stages)
+		sec.changed = s.store.changeDate()
 	}
 	return &secretOutput{ARN: sec.arn, Name: sec.name, VersionID: id, VersionStages: sec.stagesOf(id)}, nil
 }
 
-// tokenOrNew returns the caller's token, or a fresh one for callers (raw
-// HTTP, the Go helpers) that did not let the SDK fill it in.
+// tokenOrNew returns the caller's token, or a fresh one for the Go-side
+// helpers, which have none.
 func tokenOrNew(token string) string {
 	if token == "" {
 		return newUUID()

@@ -5,82 +5,13 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 )
-
-func TestCreateSecretAPI(t *testing.T) {
-	t.Parallel()
-	_, c := newServer(t)
-	ctx := context.Background()
-
-	tests := []struct {
-		name    string
-		in      *secretsmanager.CreateSecretInput
-		wantErr any
-	}{
-		{"string", &secretsmanager.CreateSecretInput{Name: aws.String("a"), SecretString: aws.String("x")}, nil},
-		{"binary", &secretsmanager.CreateSecretInput{Name: aws.String("b"), SecretBinary: []byte{0, 1, 2}}, nil},
-		{"no value", &secretsmanager.CreateSecretInput{Name: aws.String("c")}, nil},
-		{"both values", &secretsmanager.CreateSecretInput{Name: aws.String("d"), SecretString: aws.String("x"), SecretBinary: []byte{1}}, new(*types.InvalidParameterException)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			out, err := c.CreateSecret(ctx, tt.in)
-			if tt.wantErr != nil {
-				if !errors.As(err, tt.wantErr) {
-					t.Fatalf("got %v, want %T", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("CreateSecret: %v", err)
-			}
-			if got, want := aws.ToString(out.Name), aws.ToString(tt.in.Name); got != want {
-				t.Errorf("Name: got %q, want %q", got, want)
-			}
-			hasValue := tt.in.SecretString != nil || tt.in.SecretBinary != nil
-			if got := out.VersionId != nil; got != hasValue {
-				t.Errorf("VersionId present: got %v, want %v", got, hasValue)
-			}
-		})
-	}
-}
-
-func TestCreateSecretTwice(t *testing.T) {
-	t.Parallel()
-	_, c := newServer(t)
-	ctx := context.Background()
-	in := &secretsmanager.CreateSecretInput{
-		Name: aws.String("dup"), SecretString: aws.String("x"),
-		ClientRequestToken: aws.String("00000000-0000-4000-8000-000000000001"),
-	}
-	first, err := c.CreateSecret(ctx, in)
-	if err != nil {
-		t.Fatalf("CreateSecret: %v", err)
-	}
-
-	t.Run("same token and value is a retry", func(t *testing.T) {
-		again, err := c.CreateSecret(ctx, in)
-		if err != nil {
-			t.Fatalf("CreateSecret again: %v", err)
-		}
-		if got, want := aws.ToString(again.VersionId), aws.ToString(first.VersionId); got != want {
-			t.Errorf("VersionId: got %q, want %q", got, want)
-		}
-	})
-	t.Run("new token is a conflict", func(t *testing.T) {
-		_, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("dup"), SecretString: aws.String("x")})
-		var exists *types.ResourceExistsException
-		if !errors.As(err, &exists) {
-			t.Fatalf("got %v, want *types.ResourceExistsException", err)
-		}
-	})
-}
 
 func TestPutSecretValueStages(t *testing.T) {
 	t.Parallel()
@@ -153,8 +84,9 @@ func TestPutSecretValueIdempotency(t *testing.T) {
 	t.Run("same token other value", func(t *testing.T) {
 		_, err := put("three")
 		var exists *types.ResourceExistsException
-		if !errors.As(err, &exists) {
-			t.Fatalf("got %v, want *types.ResourceExistsException", err)
+		if !errors.As(err, &exists) || !strings.HasPrefix(exists.ErrorMessage(), "You can't use ClientRequestToken "+aws.ToString(token)+
+			" because that value is already in use for a version of secret arn:aws:secretsmanager:us-east-1:123456789012:secret:s-") {
+			t.Fatalf("got %v, want AWS's ResourceExistsException", err)
 		}
 		out, err := getString(t, c, "s", "")
 		if err != nil {
@@ -164,6 +96,35 @@ func TestPutSecretValueIdempotency(t *testing.T) {
 			t.Errorf("value after refused put: got %q, want %q", got, "two")
 		}
 	})
+}
+
+// TestPutFirstValueBecomesCurrent puts the first value of a secret created
+// without one: whatever stages are asked for, it also gets AWSCURRENT.
+func TestPutFirstValueBecomesCurrent(t *testing.T) {
+	t.Parallel()
+	_, c := newServer(t)
+	ctx := context.Background()
+	if _, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("empty")}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId: aws.String("empty"), SecretString: aws.String("one"), VersionStages: []string{"AWSPENDING"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := first.VersionStages; !slices.Equal(got, []string{"AWSCURRENT", "AWSPENDING"}) {
+		t.Errorf("first value: got %v, want [AWSCURRENT AWSPENDING]", got)
+	}
+	second, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId: aws.String("empty"), SecretString: aws.String("two"), VersionStages: []string{"blue"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := second.VersionStages; !slices.Equal(got, []string{"blue"}) {
+		t.Errorf("second value: got %v, want [blue]", got)
+	}
 }
 
 func TestPutSecretValueErrors(t *testing.T) {

@@ -13,16 +13,25 @@ type updateSecretVersionStageInput struct {
 // safety rules: taking a label off a version requires naming that version,
 // so two writers racing on a label cannot both win, and AWSCURRENT can be
 // moved but never removed.
-func (s *Server) updateSecretVersionStage(_ context.Context, in *updateSecretVersionStageInput) (*secretOutput, error) {
-	if in.VersionStage == "" {
-		return nil, errInvalidParameter("You must specify a VersionStage.")
+func (s *Server) updateSecretVersionStage(ctx context.Context, in *updateSecretVersionStageInput) (*secretOutput, error) {
+	var c checks
+	c.secretID(in.SecretID)
+	c.requiredString("versionStage", in.VersionStage, 1, 256)
+	if in.MoveToVersionID != "" {
+		c.length("moveToVersionId", &in.MoveToVersionID, 32, 64)
+	}
+	if in.RemoveFromVersionID != "" {
+		c.length("removeFromVersionId", &in.RemoveFromVersionID, 32, 64)
+	}
+	if err := c.err(); err != nil {
+		return nil, err
 	}
 	if in.MoveToVersionID == "" && in.RemoveFromVersionID == "" {
 		return nil, errInvalidParameter("You must specify MoveToVersionId, RemoveFromVersionId, or both.")
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupLive(in.SecretID)
+	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +43,7 @@ func (s *Server) updateSecretVersionStage(_ context.Context, in *updateSecretVer
 	} else {
 		delete(sec.labels, in.VersionStage)
 	}
-	sec.changed = now()
+	sec.changed = s.store.changeDate()
 	return &secretOutput{ARN: sec.arn, Name: sec.name}, nil
 }
 

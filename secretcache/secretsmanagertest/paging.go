@@ -1,35 +1,54 @@
 package secretsmanagertest
 
-import "encoding/base64"
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+)
 
-// pageLimit returns how many items one page holds: maxResults when given,
-// which must be between 1 and most, else most.
-func pageLimit(maxResults *int, most int) (int, error) {
-	if maxResults == nil {
-		return most, nil
-	}
-	if *maxResults < 1 || *maxResults > most {
-		return 0, errInvalidParameter("MaxResults must be between 1 and %d.", most)
-	}
-	return *maxResults, nil
-}
+// A NextToken is opaque to clients. Here it is the position the next page
+// starts at, tagged with the operation that issued it so that a token is
+// refused by the others, and base64-encoded.
 
-// encodeToken wraps the position the next page starts at in an opaque
-// NextToken.
-func encodeToken(pos string) *string {
-	t := base64.RawURLEncoding.EncodeToString([]byte(pos))
+// encodeToken wraps the position pos of a listing of kind.
+func encodeToken(kind, pos string) *string {
+	t := base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + pos))
 	return &t
 }
 
 // decodeToken returns the position encodeToken wrapped, or "" for no token
-// (the first page).
-func decodeToken(token *string) (string, error) {
+// (the first page). A token it did not issue for kind is an
+// InvalidNextTokenException.
+func decodeToken(kind string, token *string) (string, error) {
 	if token == nil {
 		return "", nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(*token)
-	if err != nil || len(b) == 0 {
+	pos, ok := strings.CutPrefix(string(b), kind+":")
+	if err != nil || !ok || pos == "" {
 		return "", errInvalidNextToken()
 	}
-	return string(b), nil
+	return pos, nil
+}
+
+// decodeIndexToken returns the index a NextToken of kind carries, 0 for
+// none.
+func decodeIndexToken(kind string, token *string) (int, error) {
+	pos, err := decodeToken(kind, token)
+	if err != nil || pos == "" {
+		return 0, err
+	}
+	i, err := strconv.Atoi(pos)
+	if err != nil || i < 0 {
+		return 0, errInvalidNextToken()
+	}
+	return i, nil
+}
+
+// pageSize returns MaxResults, checked by the model, or the default.
+func pageSize(maxResults *int64, def int) int {
+	if maxResults == nil {
+		return def
+	}
+	return int(*maxResults)
 }

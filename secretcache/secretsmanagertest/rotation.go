@@ -2,6 +2,7 @@ package secretsmanagertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -20,126 +21,138 @@ const (
 	StepFinishSecret = "finishSecret"
 )
 
-// rotationSteps is the fixed order in which RotateSecret runs the steps.
-var rotationSteps = [...]string{StepCreateSecret, StepSetSecret, StepTestSecret, StepFinishSecret}
-
-// RotationRequest is what one rotation step receives: the fields of the
-// event Secrets Manager sends a rotation Lambda function.
+// RotationRequest is what one rotation step receives: the event Secrets
+// Manager sends a rotation Lambda function. Its JSON encoding is that
+// event, so a RotationFunc can hand it unchanged to a function written for
+// Lambda in another language.
 type RotationRequest struct {
 	// Step is one of StepCreateSecret, StepSetSecret, StepTestSecret and
 	// StepFinishSecret.
-	Step string
+	Step string `json:"Step"`
 	// SecretID is the full ARN of the secret being rotated.
-	SecretID string
-	// ClientRequestToken is the version ID the rotation creates.
-	ClientRequestToken string
+	SecretID string `json:"SecretId"`
+	// ClientRequestToken is the ID of the version the rotation creates.
+	// RotateSecret creates that version, labelled AWSPENDING and without a
+	// value, before the first step.
+	ClientRequestToken string `json:"ClientRequestToken"`
+	// RotationToken identifies this rotation. Secrets Manager requires a
+	// function that rotates through an assumed role or across accounts to
+	// pass it to PutSecretValue; the server accepts it there but does not
+	// check it.
+	RotationToken string `json:"RotationToken"`
 }
 
 // RotationFunc performs one step of a rotation, like a rotation Lambda
 // function. It usually calls back into the server through a client (for
 // example Server.Client), exactly as a Lambda function calls Secrets
-// Manager. ctx is the context of the RotateSecret request.
+// Manager.
+//
+// ctx belongs to the rotation, not to the RotateSecret request, which has
+// returned by the time the first step runs. It ends when the step has run
+// for the step timeout (WithRotationStepTimeout), when CancelRotateSecret
+// cancels the rotation, or when the server closes. A RotationFunc must
+// return once ctx is done: Close waits for it. A panic in a RotationFunc
+// fails its step, as an unhandled exception fails a Lambda invocation; the
+// panic value and stack are in the step's error.
 type RotationFunc func(ctx context.Context, req RotationRequest) error
+
+// ErrRotationCancelled is the cause (see RotationError) of a rotation that
+// CancelRotateSecret or Close stopped.
+var ErrRotationCancelled = errors.New("secretsmanagertest: rotation cancelled")
+
+// ErrRotationNotFinished is the cause of a rotation whose four steps all
+// succeeded but left AWSCURRENT on another version than the rotation's:
+// the finishSecret step did not do its job.
+var ErrRotationNotFinished = errors.New("secretsmanagertest: finishSecret returned without moving AWSCURRENT to the rotation's version")
+
+// RotationError reports a rotation that did not complete. Err is what the
+// rotation function returned at Step, the last step that ran, on the last
+// of Attempts attempts; or ErrRotationCancelled, or ErrRotationNotFinished.
+type RotationError struct {
+	// SecretARN is the ARN of the rotated secret.
+	SecretARN string
+	// VersionID is the rotation's token: the version it was creating.
+	VersionID string
+	// Step is the step that failed.
+	Step string
+	// Attempts is how many times the rotation ran, the first time included.
+	Attempts int
+	// Err is the cause.
+	Err error
+}
+
+// Error names the secret, the version, the step and the cause. The cause
+// is the rotation function's own error: it is quoted as it is.
+func (e *RotationError) Error() string {
+	return fmt.Sprintf("secretsmanagertest: rotation of %s to version %s failed at step %s (attempt %d): %v",
+		e.SecretARN, e.VersionID, e.Step, e.Attempts, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *RotationError) Unwrap() error { return e.Err }
 
 // SetRotationFunc registers fn as the rotation function of the secret that
 // secretID (a name, full ARN or partial ARN) names; a nil fn removes it.
-// RotateSecret on a secret without one fails as it does in AWS for a
-// secret with no rotation Lambda. The registration goes with the secret:
-// it ends when the secret is deleted.
+// RotateSecret invokes it as Secrets Manager invokes a rotation Lambda
+// function. On a secret without one (and without a SetRotationLambda
+// function for its Lambda ARN), RotateSecret fails as it does in AWS:
+// InvalidRequestException when no Lambda ARN is configured, and
+// AccessDeniedException when one is but cannot be invoked. The
+// registration goes with the secret: it ends when the secret is deleted.
 func (s *Server) SetRotationFunc(secretID string, fn RotationFunc) error {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(secretID)
+	sec, err := s.store.lookup(s.cfg.region, secretID)
 	if err != nil {
 		return err
 	}
-	sec.rotation = fn
+	sec.rot.fn = fn
 	return nil
 }
 
-type rotateSecretInput struct {
-	SecretID           string `json:"SecretId"`
-	ClientRequestToken string `json:"ClientRequestToken"`
-	RotationLambdaARN  string `json:"RotationLambdaARN"`
-	RotateImmediately  *bool  `json:"RotateImmediately"`
+// SetRotationLambda registers fn as the Lambda function whose ARN is
+// functionARN, for every secret whose rotation names it: through
+// RotateSecret's RotationLambdaARN, or configured by an earlier
+// RotateSecret. A nil fn removes it. A function registered for the secret
+// itself (SetRotationFunc) wins. Registrations outlive Reset, like the
+// functions deployed in an account; they let clients that cannot call Go,
+// such as the AWS CLI through secretsmanager-local, start rotations.
+func (s *Server) SetRotationLambda(functionARN string, fn RotationFunc) {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	if fn == nil {
+		delete(s.store.lambdas, functionARN)
+		return
+	}
+	s.store.lambdas[functionARN] = fn
 }
 
-// rotateSecret runs the four steps synchronously, unlike AWS, so that a
-// test sees the rotated secret as soon as the call returns. A step that
-// fails stops the rotation and fails the call; AWSPENDING stays where the
-// function left it, and the next rotation is refused until it is cleared,
-// as in AWS.
-func (s *Server) rotateSecret(ctx context.Context, in *rotateSecretInput) (*secretOutput, error) {
-	token := tokenOrNew(in.ClientRequestToken)
-	sec, fn, err := s.startRotation(in)
-	if err != nil {
-		return nil, err
-	}
-	out := &secretOutput{ARN: sec.arn, Name: sec.name}
-	if in.RotateImmediately != nil && !*in.RotateImmediately {
-		s.endRotation(sec, false)
-		return out, nil
-	}
-	for _, step := range rotationSteps {
-		err := fn(ctx, RotationRequest{Step: step, SecretID: sec.arn, ClientRequestToken: token})
-		if err != nil {
-			s.endRotation(sec, false)
-			return nil, errInvalidRequest("secretsmanagertest: rotation function failed at step %s: %v", step, err)
-		}
-	}
+// WaitRotation waits for the latest rotation of the secret that secretID
+// names, started by RotateSecret, to end, and returns its outcome: nil
+// when the rotation completed (AWSCURRENT is on its version), otherwise a
+// *RotationError. A rotation that fails is retried with the same token
+// (see WithRotationAttempts) before WaitRotation reports it. If ctx ends
+// first, WaitRotation returns ctx.Err() and the rotation goes on.
+func (s *Server) WaitRotation(ctx context.Context, secretID string) error {
 	s.store.mu.Lock()
-	current := sec.labels[StageCurrent]
+	sec, err := s.store.lookup(s.cfg.region, secretID)
+	var run *rotationRun
+	if err == nil {
+		run = sec.rot.run
+	}
 	s.store.mu.Unlock()
-	s.endRotation(sec, current == token)
-	if current != token {
-		return nil, errInvalidRequest("secretsmanagertest: rotation function finished without moving %s to version %s", StageCurrent, token)
-	}
-	out.VersionID = token
-	return out, nil
-}
-
-// startRotation checks a rotation may start and marks the secret as
-// rotating, so that two concurrent RotateSecret calls cannot interleave
-// their steps.
-func (s *Server) startRotation(in *rotateSecretInput) (*secret, RotationFunc, error) {
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupLive(in.SecretID)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	if sec.rotation == nil {
-		return nil, nil, errInvalidRequest("No Lambda rotation function ARN is associated with this secret.")
+	if run == nil {
+		return fmt.Errorf("secretsmanagertest: no rotation of %s was started", secretID)
 	}
-	if err := sec.checkNoRotation(); err != nil {
-		return nil, nil, err
+	select {
+	case <-run.done:
+		return run.err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	if in.RotationLambdaARN != "" {
-		sec.rotationARN = in.RotationLambdaARN
-	}
-	sec.rotating = true
-	sec.rotationEnabled = true
-	return sec, sec.rotation, nil
-}
-
-func (s *Server) endRotation(sec *secret, rotated bool) {
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec.rotating = false
-	if rotated {
-		sec.rotated = now()
-	}
-}
-
-// checkNoRotation refuses to start a rotation while another one runs or
-// has left AWSPENDING on a version other than AWSCURRENT's: starting over
-// would leave two pending values. The caller holds store.mu.
-func (s *secret) checkNoRotation() error {
-	pending, ok := s.labels[StagePending]
-	if s.rotating || ok && pending != s.labels[StageCurrent] {
-		return errInvalidRequest("A previous rotation isn't complete. That rotation will be reattempted.")
-	}
-	return nil
 }
 
 // Rotate performs a standard rotation to newValue from Go, for tests that
@@ -157,7 +170,7 @@ func (s *Server) Rotate(ctx context.Context, secretID, newValue string) (version
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupLive(secretID)
+	sec, err := s.store.lookupPrimary(s.cfg.region, secretID)
 	if err != nil {
 		return "", err
 	}
@@ -165,9 +178,11 @@ func (s *Server) Rotate(ctx context.Context, secretID, newValue string) (version
 		return "", err
 	}
 	versionID = newUUID()
-	sec.addVersion(&version{id: versionID, val: value{str: &newValue}, created: now()}, []string{StagePending})
+	t := now()
+	sec.addVersion(&version{id: versionID, val: value{str: &newValue}, created: t}, []string{StagePending})
 	sec.attach(StageCurrent, versionID)
 	delete(sec.labels, StagePending)
-	sec.rotated = now()
+	sec.rot.rotated(t)
+	sec.changed = s.store.changeDate()
 	return versionID, nil
 }

@@ -34,7 +34,10 @@ func (v value) equal(o value) bool {
 }
 
 // version is one immutable value of a secret. Its staging labels live on
-// the secret, because the rules about them span versions.
+// the secret, because the rules about them span versions. A version whose
+// value is empty is the placeholder RotateSecret creates before the first
+// step; the rotation function's PutSecretValue with the same ID gives it
+// its value, once.
 type version struct {
 	id       string
 	val      value
@@ -42,27 +45,48 @@ type version struct {
 	accessed time.Time
 }
 
-// secret is the state of one secret. Every field is guarded by store.mu.
+// secret is the state of one secret in one region. Every field is guarded
+// by store.mu.
+//
+// A replica (primary != nil) holds only what is its own: its name, region,
+// ARN, creation order and last access. Everything else is read from its
+// primary through source(), which is how a replica stays in sync, and no
+// operation writes through a replica.
 type secret struct {
-	name        string
-	arn         string
-	description string
-	tags        map[string]string
+	name   string
+	region string
+	arn    string
+	seq    uint64 // creation order, which breaks ties between equal creation dates
+
+	description   string
+	kmsKeyID      string // "" for the AWS managed key aws/secretsmanager
+	typ           string // Type, the partner of a managed external secret
+	owningService string
+	tags          []tag   // in the order first added; nil until tags are first set
+	policy        *string // the resource policy, stored as given
 
 	created  time.Time
 	changed  time.Time
 	accessed time.Time
-	rotated  time.Time
 	deleted  time.Time // non-zero while scheduled for deletion
 
 	versions map[string]*version
 	order    []string          // version IDs, oldest first
 	labels   map[string]string // staging label -> version ID
 
-	rotation        RotationFunc
-	rotationEnabled bool
-	rotationARN     string
-	rotating        bool // a RotateSecret is running its steps
+	rot rotationState
+
+	primary  *secret    // for a replica, the secret it mirrors
+	replicas []*replica // for a primary, its replicas, in the order added
+}
+
+// source returns the secret whose state s shows: its primary for a
+// replica, s itself otherwise.
+func (s *secret) source() *secret {
+	if s.primary != nil {
+		return s.primary
+	}
+	return s
 }
 
 // stagesOf returns the labels on a version, sorted so responses are stable.
@@ -112,6 +136,11 @@ func (s *secret) attach(label, versionID string) {
 func (s *secret) addVersion(v *version, stages []string) {
 	s.versions[v.id] = v
 	s.order = append(s.order, v.id)
+	s.stage(v.id, stages)
+}
+
+// stage attaches stages to a version, AWSCURRENT when none are given.
+func (s *secret) stage(id string, stages []string) {
 	if len(stages) == 0 {
 		stages = []string{StageCurrent}
 	}
@@ -119,38 +148,67 @@ func (s *secret) addVersion(v *version, stages []string) {
 	// wins over the one moved automatically.
 	for _, st := range stages {
 		if st == StageCurrent {
-			s.attach(st, v.id)
+			s.attach(st, id)
 		}
 	}
 	for _, st := range stages {
 		if st != StageCurrent {
-			s.attach(st, v.id)
+			s.attach(st, id)
 		}
 	}
-	s.changed = v.created
+}
+
+// hasValue reports whether any version holds a value.
+func (s *secret) hasValue() bool {
+	for _, v := range s.versions {
+		if !v.val.isEmpty() {
+			return true
+		}
+	}
+	return false
 }
 
 // pick finds the version GetSecretValue means: by ID, by stage, or by both
-// when they agree; AWSCURRENT when neither is given.
+// when they agree; AWSCURRENT when neither is given. A version without a
+// value (a rotation's placeholder) is not found, which is what AWS's
+// rotation templates expect in createSecret.
 func (s *secret) pick(versionID, stage string) (*version, error) {
 	if versionID == "" {
 		if stage == "" {
 			stage = StageCurrent
 		}
-		return s.versionByStage(stage)
-	}
-	v, err := s.versionByID(versionID)
-	if err != nil || stage == "" {
+		v, err := s.versionByStage(stage)
+		if err == nil && v.val.isEmpty() {
+			return nil, errStageNotFound(stage)
+		}
 		return v, err
 	}
-	if s.labels[stage] != versionID {
-		return nil, errVersionNotFound(versionID + " and staging label: " + stage)
+	v, err := s.versionByID(versionID)
+	if err != nil {
+		return nil, err
+	}
+	if stage != "" && s.labels[stage] != versionID {
+		return nil, errInvalidRequest("You provided a VersionStage that is not associated to the provided VersionId.")
+	}
+	if v.val.isEmpty() {
+		if stage != "" {
+			return nil, errStageNotFound(stage)
+		}
+		return nil, errVersionNotFound(versionID)
 	}
 	return v, nil
 }
 
-// touch records a read the way AWS does: to the day only.
+// touch records a read of v through s the way AWS does: to the day only.
 func (s *secret) touch(v *version) {
 	day := now().Truncate(24 * time.Hour)
 	s.accessed, v.accessed = day, day
+}
+
+// latest returns the later of two dates.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -1,0 +1,44 @@
+package secretsmanagertest
+
+import (
+	"context"
+	"net/http"
+	"strings"
+)
+
+// regionKey keys the region of the request being served in its context.
+type regionKey struct{}
+
+// requestRegion returns the region a request is signed for: the third
+// field of its SigV4 credential scope (AKID/date/region/service/aws4_request),
+// from the Authorization header or, for a presigned request, the
+// X-Amz-Credential query parameter. It returns "" for an unsigned request.
+func requestRegion(r *http.Request) string {
+	cred := r.URL.Query().Get("X-Amz-Credential")
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		_, after, found := strings.Cut(auth, "Credential=")
+		if !found {
+			return ""
+		}
+		cred, _, _ = strings.Cut(after, ",")
+	}
+	f := strings.Split(strings.TrimSpace(cred), "/")
+	if len(f) != 5 || f[2] == "" {
+		return ""
+	}
+	return f[2]
+}
+
+// withRegion returns ctx carrying the region a request is served in.
+func withRegion(ctx context.Context, region string) context.Context {
+	return context.WithValue(ctx, regionKey{}, region)
+}
+
+// regionOf returns the region of the request ctx belongs to, or the
+// server's own region for the Go-side helpers and unsigned requests.
+func (s *Server) regionOf(ctx context.Context) string {
+	if r, ok := ctx.Value(regionKey{}).(string); ok && r != "" {
+		return r
+	}
+	return s.cfg.region
+}
