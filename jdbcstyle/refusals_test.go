@@ -23,7 +23,6 @@ import (
 // secret fresh, never an answer fetched before the refusal.
 func TestEmergencyFix(t *testing.T) {
 	t.Parallel()
-	requireFreshRefresh(t)
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := testContext(t)
 		user, c, _ := e.userConnector(t, "emergency", "")
@@ -44,31 +43,6 @@ func TestEmergencyFix(t *testing.T) {
 		}
 		conn.Close()
 	})
-}
-
-// requireFreshRefresh skips t unless the cache's forced refresh is fresh:
-// a Refresh called after the secret changed returns the new version even
-// within MinRefreshInterval of the previous one. The recovery relies on it;
-// an older secretcache shared the previous fetch's outcome instead.
-func requireFreshRefresh(t *testing.T) {
-	t.Helper()
-	sm, cache := newCache(t)
-	if _, err := sm.CreateSecret("probe", "v1"); err != nil {
-		t.Fatal(err)
-	}
-	ctx := testContext(t)
-	if _, err := cache.Refresh(ctx, "probe", stageCurrent); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sm.PutSecretValue("probe", "v2"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cache.Refresh(ctx, "probe", stageCurrent); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := cache.GetSecretString("probe"); err != nil || got != "v2" {
-		t.Skip("secretcache.Cache.Refresh shares an earlier fetch within MinRefreshInterval; this test needs its fresh-refresh contract")
-	}
 }
 
 // TestStalePendingNotRetried: a failed rotation left an AWSPENDING whose
