@@ -3,6 +3,7 @@ package hook
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -315,4 +316,35 @@ func TestAESGCMGetWipesItsScratch(t *testing.T) {
 		return
 	}
 	t.Fatal("no buffer came back to the pool in 100 hits")
+}
+
+// TestAESGCMFreshBinary checks what FreshBinary promises: every Get hands
+// out a slice of its own, which the caller may wipe without touching the
+// sealed value or another hit's slice.
+func TestAESGCMFreshBinary(t *testing.T) {
+	t.Parallel()
+	h, err := NewAESGCM(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.FreshBinary() {
+		t.Fatal("FreshBinary: got false")
+	}
+	secret := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	sealed := h.Put(&secretsmanager.GetSecretValueOutput{SecretBinary: slices.Clone(secret)})
+	get := func() []byte {
+		out, ok := h.Get(sealed).(*secretsmanager.GetSecretValueOutput)
+		if !ok {
+			t.Fatalf("Get: got %T", out)
+		}
+		return out.SecretBinary
+	}
+	a, b := get(), get()
+	if &a[0] == &b[0] {
+		t.Fatal("two hits got the same slice, want one each")
+	}
+	clear(a)
+	if !slices.Equal(b, secret) || !slices.Equal(get(), secret) {
+		t.Error("wiping one hit's slice changed another hit or the sealed value")
+	}
 }

@@ -24,14 +24,32 @@
 // It does NOT protect against an attacker who runs code in the process or can
 // read its memory while it runs: such an attacker can call the cache like the
 // program does, or read the key, which has to sit in the same memory to be
-// useful. Nor does it hide the plaintext of a secret while a caller holds it:
-// GetSecretString returns an ordinary Go string.
+// useful. Nor does it hide the plaintext of a secret while a caller holds
+// it, or after: GetSecretString returns an ordinary Go string, which stays
+// in memory as garbage (below).
 //
-// Wiping plaintext is best effort. The hook zeroes the buffers it allocates
-// for plaintext once they have been sealed or copied out, but Go strings are
-// immutable and cannot be wiped, the garbage collector may have copied a
-// buffer before it was zeroed, and the SDK's own buffers are outside the
-// hook's reach.
+// # What a hit leaves in memory
+//
+// Exactly this, and no more, is kept from plaintext:
+//
+//   - Get opens each hit into a pooled buffer and zeroes the bytes it
+//     opened before the buffer returns to the pool. Put zeroes the buffer it
+//     builds to seal a value. The SDK's response buffers, from which Put's
+//     input came, are outside the hook's reach.
+//   - A SecretString hit is copied into a new Go string for the caller.
+//     Strings are immutable and cannot be wiped: once dropped, each is
+//     ordinary garbage that the collector frees but does not clear. 2,000
+//     hits on one secret leave 2,000 plaintext copies on the heap until the
+//     next collection, and their bytes in the process's memory after it,
+//     until the allocator reuses the space. A heap dump taken after a
+//     collection shows none of them; a core file may. Read a string secret
+//     once and keep what you derive from it rather than reading it per
+//     request, or use a binary secret.
+//   - A SecretBinary hit is copied into a slice allocated for that hit,
+//     which AESGCM neither keeps nor references anywhere (see
+//     AESGCM.FreshBinary), so that a cache that hands that slice on leaves
+//     its caller the only plaintext copy, which the caller can wipe with
+//     clear once done.
 //
 // # Errors
 //

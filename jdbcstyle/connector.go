@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/secretcache/secretcache-go/secretcache"
+	"golang.org/x/sync/semaphore"
 )
 
 // Staging labels of the versions a Connect may log in with.
@@ -17,36 +20,44 @@ const (
 	stagePrevious = "AWSPREVIOUS"
 )
 
-// maxAttempts bounds the logins of one Connect, so that a wrong password
-// everywhere cannot lock an account or flood the database's logs.
-const maxAttempts = 3
-
 // Connector opens database connections with credentials read from a secret
 // through a secretcache.Cache. Build it with NewConnector and pass it to
 // sql.OpenDB. It is safe for concurrent use. It implements driver.Connector
 // and io.Closer; sql.DB.Close closes it.
+//
+// A Connector shares what its Connects learn from the database: a refusal
+// seen by one is known to all, one recovery runs per refused version, and
+// at most the DSN's loginConcurrency logins wait for a verdict at once (see
+// the package documentation). Give each database one Connector (one
+// sql.DB) per process to get those bounds for its account.
 type Connector struct {
 	cfg    Config
 	engine Engine
 	drv    engineDriver
 	parent driver.Driver // returned by Driver
 	caches cacheSource
+	gate   *semaphore.Weighted // the login gate (see gate.go)
 
-	// logins memoises, per stage, the credentials and underlying connector built from the
-	// last secret string seen, so that a Connect with cached credentials
-	// parses nothing and builds nothing. Written by any Connect that sees a
-	// new string; a stale entry is only a rebuild.
-	logins [3]atomic.Pointer[creds]
+	// templates memoises, per stage, the template of the last version
+	// seen, so that a Connect with a cached version builds nothing.
+	// Written by any Connect that sees a new version; a stale entry is
+	// only a rebuild.
+	templates [3]atomic.Pointer[template]
 
-	// detour remembers the fallback that last let a Connect in while
-	// AWSCURRENT was refused, so that the Connects after it, for a short
-	// while, log in with it first instead of repeating a refused login each.
-	detour atomic.Pointer[detour]
+	ladder ladder // what the database's verdicts taught (see ladder.go)
+	stats  connectorStats
 
-	closed atomic.Bool
+	// ctx is the context of the work a Connector runs for all its
+	// Connects (recoveries, fetches of AWSCURRENT); Close cancels it and
+	// waits for wg. mu orders every wg.Add (see spawn) before Close's Wait.
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	wg     sync.WaitGroup
+	closed atomic.Bool // set under mu
 
 	// onLogin, when a test sets it before the first Connect, is called with
-	// the stage of every login attempt.
+	// the stage of every login attempt, after its verdict.
 	onLogin func(stage string)
 }
 
@@ -92,10 +103,19 @@ func newConnector(caches cacheSource, engine Engine, cfg *Config, parent driver.
 	if err != nil {
 		return nil, err
 	}
+	c := &Connector{cfg: *cfg, engine: engine, drv: drv, parent: parent, caches: caches}
 	if parent == nil {
-		parent = drivers[engine]
+		c.parent = drivers[engine]
+	} else {
+		c.stats.shared = &driverCounters
 	}
-	return &Connector{cfg: *cfg, engine: engine, drv: drv, parent: parent, caches: caches}, nil
+	n := cfg.LoginConcurrency
+	if n == 0 {
+		n = DefaultLoginConcurrency
+	}
+	c.gate = semaphore.NewWeighted(int64(n))
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	return c, nil
 }
 
 // Connect opens a connection with the credentials of the secret's AWSCURRENT
@@ -115,99 +135,54 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	deadline := time.Now().Add(c.cfg.LoginTimeout)
 	rctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	l, err := c.resolve(rctx, cache, stageCurrent)
-	if err != nil {
-		return nil, err
-	}
-	r := &attempts{c: c, deadline: deadline}
-	if d := c.detourFor(l); d != nil {
-		conn, err := r.try(ctx, d.stage, d.creds)
-		if err == nil || c.drv.classify(err) != authFailure {
-			return conn, r.done(rctx, err)
-		}
-		c.detour.CompareAndSwap(d, nil)
-	}
-	conn, err := r.try(ctx, stageCurrent, l)
-	if err == nil {
-		return conn, nil
-	}
-	return c.recover(rctx, r, cache, l, err)
+	return c.connect(rctx, cache, &attempts{c: c, deadline: deadline, loginCtx: ctx})
 }
 
 // Driver returns the registered driver of the Connector's engine, as
 // database/sql requires; the Connector does not use it.
 func (c *Connector) Driver() driver.Driver { return c.parent }
 
-// Close makes later Connect calls fail with ErrClosed and drops the
-// credentials the Connector holds. Connections already open are not
-// affected, and neither is the cache, which may be shared. Close is
-// idempotent and returns nil.
+// Stats returns the Connector's counters.
+func (c *Connector) Stats() Stats { return c.stats.own.snapshot() }
+
+// Close makes later Connect calls fail with ErrClosed, stops the work the
+// Connector runs for its Connects and waits for it, and drops what it
+// learned. Connections already open are not affected, and neither is the
+// cache, which may be shared. Close is idempotent and returns nil.
 func (c *Connector) Close() error {
+	c.mu.Lock()
 	c.closed.Store(true)
-	for i := range c.logins {
-		c.logins[i].Store(nil)
+	c.mu.Unlock()
+	c.cancel()
+	c.wg.Wait()
+	for i := range c.templates {
+		c.templates[i].Store(nil)
 	}
-	c.detour.Store(nil) // it holds a password too
+	c.ladder.reset()
 	return nil
 }
 
-// resolve returns the credentials for the version of the secret labelled stage,
-// from the cache, rebuilding it only when the cached string changed.
-func (c *Connector) resolve(ctx context.Context, cache *secretcache.Cache, stage string) (*creds, error) {
-	raw, err := cache.GetSecretStringWithStageWithContext(ctx, c.cfg.SecretID, stage)
-	if err != nil {
-		return nil, &ConnectError{SecretID: c.cfg.SecretID, Stage: stage, Err: err}
+// spawn runs f in a goroutine that Close waits for, unless the Connector
+// is closed, and reports whether it did.
+func (c *Connector) spawn(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed.Load() {
+		return false
 	}
-	slot := &c.logins[stageIndex(stage)]
-	if l := slot.Load(); l != nil && l.raw == raw {
-		return l, nil
-	}
-	l, err := c.build(raw)
-	if err != nil {
-		return nil, &ConnectError{SecretID: c.cfg.SecretID, Stage: stage, Err: err}
-	}
-	slot.Store(l)
-	return l, nil
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
 }
 
-func stageIndex(stage string) int {
-	switch stage {
-	case stagePending:
-		return 1
-	case stagePrevious:
-		return 2
-	}
-	return 0
-}
-
-// build parses a secret string and applies the DSN overrides.
-func (c *Connector) build(raw string) (*creds, error) {
-	s, err := ParseSecret([]byte(raw))
+// logger returns the cache's logger for fallback logins, or nil.
+func (c *Connector) logger() *slog.Logger {
+	cache, err := c.caches.cache()
 	if err != nil {
-		return nil, err
+		return nil
 	}
-	if !c.engine.accepts(s.Engine) {
-		return nil, errors.New("jdbcstyle: the secret is for engine " + s.Engine + ", not " + c.engine.String())
-	}
-	a := address{host: s.Host, port: s.Port, dbname: s.DBName}
-	if c.cfg.Host != "" {
-		a.host = c.cfg.Host
-	}
-	if c.cfg.Port != 0 {
-		a.port = c.cfg.Port
-	}
-	if c.cfg.DBName != "" {
-		a.dbname = c.cfg.DBName
-	}
-	if a.host == "" {
-		return nil, errors.New("jdbcstyle: no host: the secret has none (RDS-managed secrets hold only username and password), add a host param to the DSN")
-	}
-	if a.port == 0 {
-		a.port = c.engine.defaultPort()
-	}
-	conn, err := c.drv.connector(a, s.Username, string(s.Password))
-	if err != nil {
-		return nil, err
-	}
-	return &creds{raw: raw, username: s.Username, password: string(s.Password), conn: conn}, nil
+	return cache.Logger
 }

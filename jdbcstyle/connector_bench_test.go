@@ -3,7 +3,10 @@ package jdbcstyle
 import (
 	"context"
 	"database/sql/driver"
+	"runtime"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
@@ -38,10 +41,50 @@ func BenchmarkConnectParallel(b *testing.B) {
 	}
 }
 
+// BenchmarkConnectBurst is 30 Connects started together, one op per burst,
+// as a pool refilling after a restart or a network blip makes them: the
+// price of the login gate, which lets DefaultLoginConcurrency logins wait
+// for a verdict at once.
+//
+//	go test -run '^$' -bench ConnectBurst -count 5 ./jdbcstyle/
+func BenchmarkConnectBurst(b *testing.B) {
+	for _, engine := range []Engine{MySQL, Postgres} {
+		b.Run(engine.String(), func(b *testing.B) {
+			plain, cached := benchConnectors(b, engine)
+			b.Run("plain", func(b *testing.B) { benchConnectBurst(b, plain, 30) })
+			b.Run("secretsmanager", func(b *testing.B) { benchConnectBurst(b, cached, 30) })
+		})
+	}
+}
+
+func benchConnectBurst(b *testing.B, c driver.Connector, n int) {
+	ctx := context.Background()
+	conns := make([]driver.Conn, n)
+	errs := make([]error, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				conns[i], errs[i] = c.Connect(ctx)
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				b.Fatal(errs[i])
+			}
+			conns[i].Close()
+		}
+	}
+}
+
 // benchConnectors returns the plain driver's connector with a literal
 // password and this package's connector on a secret with the same
 // credentials, its cache warm.
-func benchConnectors(b *testing.B, engine Engine) (plain, cached driver.Connector) {
+func benchConnectors(b testing.TB, engine Engine) (plain, cached driver.Connector) {
 	e := newEnv(b, engine)
 	user, pw := e.newUser(b, "bench")
 	e.createSecret(b, e.secretJSON(b, user, pw))
@@ -94,4 +137,87 @@ func benchConnectParallel(b *testing.B, c driver.Connector) {
 			conn.Close()
 		}
 	})
+}
+
+// BenchmarkConnectAB times the plain driver and this package's Connector
+// alternately, op by op, in the same loop, and reports both and their
+// ratio: a database server's timing drifts over thousands of connections,
+// which favours whichever side a sequential benchmark runs first. "one" is
+// a single goroutine, "parallel" GOMAXPROCS goroutines, "burst" 30 Connects
+// started together.
+//
+//	go test -run '^$' -bench ConnectAB -count 6 ./jdbcstyle/
+func BenchmarkConnectAB(b *testing.B) {
+	for _, engine := range []Engine{MySQL, Postgres} {
+		b.Run(engine.String(), func(b *testing.B) {
+			plain, cached := benchConnectors(b, engine)
+			b.Run("one", func(b *testing.B) {
+				abLoop(b, func(c driver.Connector) { benchOne(b, c) }, plain, cached)
+			})
+			b.Run("parallel", func(b *testing.B) {
+				abLoop(b, func(c driver.Connector) { benchN(b, c, runtime.GOMAXPROCS(0)) }, plain, cached)
+			})
+			b.Run("burst", func(b *testing.B) {
+				abLoop(b, func(c driver.Connector) { benchN(b, c, 30) }, plain, cached)
+			})
+		})
+	}
+}
+
+// abLoop runs op on plain and on cached b.N times each, in turn, and
+// reports the mean time of each and their ratio. Which side goes first
+// alternates too: a connect right after another's close meets a server
+// still cleaning up.
+func abLoop(b *testing.B, op func(driver.Connector), plain, cached driver.Connector) {
+	var tp, tc time.Duration
+	timed := func(c driver.Connector) time.Duration {
+		start := time.Now()
+		op(c)
+		return time.Since(start)
+	}
+	first := true
+	for b.Loop() {
+		if first {
+			tp += timed(plain)
+			tc += timed(cached)
+		} else {
+			tc += timed(cached)
+			tp += timed(plain)
+		}
+		first = !first
+	}
+	n := float64(b.N)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(float64(tp.Microseconds())/n, "plain-µs/op")
+	b.ReportMetric(float64(tc.Microseconds())/n, "secretsmanager-µs/op")
+	b.ReportMetric(float64(tc)/float64(tp), "ratio")
+}
+
+func benchOne(b *testing.B, c driver.Connector) {
+	conn, err := c.Connect(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn.Close()
+}
+
+// benchN runs n Connects at once and closes their connections.
+func benchN(b *testing.B, c driver.Connector, n int) {
+	var wg sync.WaitGroup
+	conns := make([]driver.Conn, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conns[i], errs[i] = c.Connect(context.Background())
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			b.Fatal(errs[i])
+		}
+		conns[i].Close()
+	}
 }

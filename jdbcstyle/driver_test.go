@@ -48,6 +48,7 @@ func TestRegisteredDrivers(t *testing.T) {
 				t.Fatal(err)
 			}
 			endpoint := "endpoint=" + url.QueryEscape(e.sm.URL)
+			before := DriverStats().Logins
 			for _, dsn := range []string{
 				e.dsn("?region=eu-west-1&" + endpoint + "&" + tt.passThrough),
 				// The region of the ARN is used; the secret ID is given once.
@@ -62,6 +63,9 @@ func TestRegisteredDrivers(t *testing.T) {
 				if err := db.QueryRowContext(testContext(t), tt.check).Scan(&got); err != nil {
 					t.Fatalf("query needing %s: %v", tt.passThrough, err)
 				}
+			}
+			if got := DriverStats().Logins; got < before+2 {
+				t.Errorf("DriverStats: got %d logins, want at least %d", got, before+2)
 			}
 			for _, region := range []string{"eu-west-1", "us-east-1"} {
 				l := defaultCache(region, e.sm.URL)
@@ -79,8 +83,9 @@ func TestOpenConnectorErrors(t *testing.T) {
 		name, driverName, dsn, want string
 	}{
 		{"bad DSN", DriverMySQL, "app:hunter2@tcp(db)/x", "jdbcstyle: dsn: "},
-		{"bad mysql param", DriverMySQL, "db?parseTime=maybe", "jdbcstyle: mysql driver params: "},
-		{"bad postgres param", DriverPostgres, "db?sslmode=sometimes", "jdbcstyle: postgres driver params: "},
+		{"bad mysql param", DriverMySQL, "db?parseTime=hunter2", "jdbcstyle: dsn: param parseTime: refused by the mysql driver"},
+		{"bad postgres param", DriverPostgres, "db?sslmode=hunter2", "jdbcstyle: dsn: param sslmode: refused by the postgres driver"},
+		{"postgres sslpassword not echoed", DriverPostgres, "db?sslpassword=hunter2&sslmode=sometimes", "jdbcstyle: dsn: param sslmode: refused by the postgres driver"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,12 @@ import (
 // and Secrets Manager calls included, when the DSN has no loginTimeout.
 const DefaultLoginTimeout = 30 * time.Second
 
+// DefaultLoginConcurrency is how many logins of one Connector may wait for
+// the database's verdict at once when the DSN has no loginConcurrency. It is
+// also the most logins a rotation can get refused before the Connector knows
+// the password changed; see the package documentation.
+const DefaultLoginConcurrency = 2
+
 // maxSecretIDLen is the longest SecretId that Secrets Manager accepts.
 const maxSecretIDLen = 2048
 
@@ -42,13 +48,51 @@ type Config struct {
 	// e.g. after an emergency rotation that must lock the old credentials
 	// out. The zero value allows the fallbacks.
 	NoFallback bool
+	// Previous, from the "fallbackPrevious" param, says which AWSPREVIOUS
+	// versions a Connect may fall back to. The zero value, PreviousPair,
+	// allows only the other user of an alternating-users pair. NoFallback
+	// overrides it.
+	Previous PreviousPolicy
+	// LoginConcurrency, from the "loginConcurrency" param, bounds how many
+	// logins wait for the database's verdict at once. Zero means
+	// DefaultLoginConcurrency.
+	LoginConcurrency int
 	// LoginTimeout, from the "loginTimeout" param (a Go duration such as
 	// "10s"), bounds one Connect. Zero means DefaultLoginTimeout.
 	LoginTimeout time.Duration
 	// DriverParams holds the params that are not this package's, exactly as
 	// written and in order (e.g. "parseTime=true&loc=UTC"), for the
-	// underlying driver.
+	// underlying driver. Each name appears once.
 	DriverParams string
+}
+
+// PreviousPolicy says which AWSPREVIOUS versions a Connect may log in with
+// after AWSCURRENT was refused.
+type PreviousPolicy int
+
+const (
+	// PreviousPair allows AWSPREVIOUS only when its user and AWSCURRENT's
+	// are the pair that AWS's alternating-users rotation creates: a user
+	// and the same name with "_clone" appended. It is the default
+	// ("fallbackPrevious=pair").
+	PreviousPair PreviousPolicy = iota
+	// PreviousAny allows AWSPREVIOUS whenever its user differs from
+	// AWSCURRENT's, for alternating rotations that name their users
+	// otherwise ("fallbackPrevious=any"). A wrong password for a new user
+	// then logs in as the previous one, whatever its privileges.
+	PreviousAny
+	// PreviousNever never uses AWSPREVIOUS ("fallbackPrevious=never").
+	PreviousNever
+)
+
+var previousPolicies = [...]string{PreviousPair: "pair", PreviousAny: "any", PreviousNever: "never"}
+
+// String returns the param value: "pair", "any" or "never".
+func (p PreviousPolicy) String() string {
+	if p >= 0 && int(p) < len(previousPolicies) {
+		return previousPolicies[p]
+	}
+	return "PreviousPolicy(" + strconv.Itoa(int(p)) + ")"
 }
 
 // Problems a DSNError can report. They are fixed strings so that no part of
@@ -66,7 +110,8 @@ const (
 	problemPort        = "not a port number (digits only, 1 to 65535)"
 	problemBool        = "not a boolean (true or false)"
 	problemDuration    = "not a positive Go duration (e.g. 30s)"
-	problemHost        = "not a host name or address"
+	problemPolicy      = "not one of pair, any, never"
+	problemConcurrency = "not a number of logins from 1 to 1000"
 	problemRegion      = "not a region name (e.g. us-east-1)"
 	problemEndpoint    = "not an absolute http or https URL without credentials"
 	problemCredentials = "not allowed: credentials come from the secret"
@@ -86,6 +131,8 @@ var dsnParams = []dsnParam{
 	{"region", setRegion},
 	{"endpoint", setEndpoint},
 	{"fallback", setFallback},
+	{"fallbackPrevious", setPrevious},
+	{"loginConcurrency", setLoginConcurrency},
 	{"loginTimeout", setLoginTimeout},
 }
 
@@ -94,10 +141,12 @@ var dsnParams = []dsnParam{
 var credentialParams = []string{"user", "username", "password", "passwd"}
 
 // ParseDSN parses a DSN of the form <secret name or ARN>[?params]. The params
-// host, port, dbname, region, endpoint, fallback and loginTimeout (names
-// matched regardless of case) fill Config; any other param is kept in
-// DriverParams untouched, except user, username, password and passwd, which
-// are refused. Errors are *DSNError values and never quote the DSN.
+// host, port, dbname, region, endpoint, fallback, fallbackPrevious,
+// loginConcurrency and loginTimeout (names matched regardless of case) fill
+// Config; any other param is kept in DriverParams untouched, except user,
+// username, password and passwd, which are refused. A param given twice is
+// an error, a driver's too: the driver would silently keep one of them.
+// Errors are *DSNError values and never quote the DSN.
 func ParseDSN(dsn string) (*Config, error) {
 	id, query, _ := strings.Cut(dsn, "?")
 	region, problem := checkSecretID(id)
@@ -106,7 +155,7 @@ func ParseDSN(dsn string) (*Config, error) {
 	}
 	c := &Config{SecretID: id, LoginTimeout: DefaultLoginTimeout}
 	seen := make([]bool, len(dsnParams))
-	var driverParams []string
+	var driverParams, driverNames []string
 	for _, seg := range strings.Split(query, "&") {
 		if seg == "" {
 			continue
@@ -118,10 +167,11 @@ func ParseDSN(dsn string) (*Config, error) {
 		}
 		i := paramIndex(key)
 		if i < 0 {
-			if err := checkDriverParam(key); err != nil {
+			if err := checkDriverParam(key, driverNames); err != nil {
 				return nil, err
 			}
 			driverParams = append(driverParams, seg)
+			driverNames = append(driverNames, key)
 			continue
 		}
 		p := dsnParams[i]
@@ -158,10 +208,21 @@ func paramIndex(key string) int {
 	return -1
 }
 
-func checkDriverParam(key string) error {
+// checkDriverParam refuses a credential param, and a param already in seen:
+// the drivers keep the last of two values (go-sql-driver) or the first
+// (pgx), so tls=true&tls=false or sslmode=verify-full&sslmode=disable would
+// silently connect without the TLS the first one asked for. Names are
+// compared regardless of case, as pgx forwards unknown names to the server,
+// which does.
+func checkDriverParam(key string, seen []string) error {
 	for _, name := range credentialParams {
 		if strings.EqualFold(key, name) {
 			return &DSNError{Param: name, Problem: problemCredentials}
+		}
+	}
+	for _, name := range seen {
+		if strings.EqualFold(key, name) {
+			return &DSNError{Param: key, Problem: problemRepeated}
 		}
 	}
 	return nil
@@ -218,16 +279,31 @@ func isRegion(s string) bool {
 }
 
 func setHost(c *Config, v string) string {
-	// Accept the bracketed IPv6 form people copy from URLs; the driver
-	// config adds the brackets back where its address syntax needs them.
-	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
-		v = v[1 : len(v)-1]
+	h, problem := cleanHost(v)
+	if problem != "" {
+		return problem
 	}
-	if v == "" || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return problemHost
-	}
-	c.Host = v
+	c.Host = h
 	return ""
+}
+
+// driverParamError names the driver param that the driver's parser, check,
+// refuses, without quoting anything: the drivers' messages quote values,
+// and pgx's the whole connection string. A param that passes alone but not
+// with the others is reported without a name.
+func driverParamError(params, engine string, check func(params string) error) error {
+	problem := "refused by the " + engine + " driver"
+	for _, seg := range strings.Split(params, "&") {
+		if seg == "" || check(seg) == nil {
+			continue
+		}
+		name, _, _ := strings.Cut(seg, "=")
+		if key, err := url.QueryUnescape(name); err == nil {
+			name = key
+		}
+		return &DSNError{Param: name, Problem: problem}
+	}
+	return &DSNError{Problem: "driver params " + problem + " together"}
 }
 
 func setPort(c *Config, v string) (problem string) {
@@ -259,6 +335,25 @@ func setFallback(c *Config, v string) string {
 		return problemBool
 	}
 	c.NoFallback = !b
+	return ""
+}
+
+func setPrevious(c *Config, v string) string {
+	for p, name := range previousPolicies {
+		if strings.EqualFold(v, name) {
+			c.Previous = PreviousPolicy(p)
+			return ""
+		}
+	}
+	return problemPolicy
+}
+
+func setLoginConcurrency(c *Config, v string) string {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return problemConcurrency
+	}
+	c.LoginConcurrency = n
 	return ""
 }
 
@@ -294,6 +389,12 @@ func (c *Config) FormatDSN() string {
 	}
 	if c.NoFallback {
 		add("fallback", "false")
+	}
+	if c.Previous != PreviousPair {
+		add("fallbackPrevious", c.Previous.String())
+	}
+	if c.LoginConcurrency != 0 && c.LoginConcurrency != DefaultLoginConcurrency {
+		add("loginConcurrency", strconv.Itoa(c.LoginConcurrency))
 	}
 	if c.LoginTimeout != 0 && c.LoginTimeout != DefaultLoginTimeout {
 		add("loginTimeout", c.LoginTimeout.String())

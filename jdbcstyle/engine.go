@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"strconv"
-	"time"
 )
 
 // Engine selects the database protocol, and so the underlying driver, of a
@@ -54,28 +53,19 @@ func (e Engine) accepts(secretEngine string) bool {
 	return false
 }
 
-// creds is one set of credentials, resolved from a secret version and the
-// DSN overrides, ready to log in with.
-type creds struct {
-	raw      string           // the secret string it was built from
-	username string           // compared across stages to spot alternating users
-	password string           // kept to scrub it from error texts
-	conn     driver.Connector // the underlying driver's connector, holding the password
-}
-
 // engineDriver is what differs between the underlying drivers.
 type engineDriver interface {
-	// connector builds the underlying driver's connector for one set of
-	// credentials, from a typed configuration (never a formatted DSN that
-	// holds the password).
-	connector(a address, user, password string) (driver.Connector, error)
-	// login opens one connection with conn, which connector built, giving
-	// up at deadline. ctx is the caller's, without the deadline: how the
-	// deadline is applied is the driver's cheapest way.
-	login(ctx context.Context, deadline time.Time, conn driver.Connector) (driver.Conn, error)
-	// classify tells whether err, from a login, is an authentication
-	// failure worth retrying with other credentials, or a lockout that no
-	// retry may follow.
+	// template builds the underlying driver's connector for one secret
+	// version, from a typed configuration without the password (never a
+	// formatted DSN): login supplies the password for each connect.
+	template(a address, user string) (driver.Connector, error)
+	// login opens one connection with conn, which template built, and
+	// l.password, giving up at l.deadline. It calls l.send before writing
+	// the first byte of the login to the server (see login). ctx is the
+	// caller's, without the deadline: how the deadline is applied is the
+	// driver's cheapest way.
+	login(ctx context.Context, l *login, conn driver.Connector) (driver.Conn, error)
+	// classify tells how err, from a login, bears on the recovery ladder.
 	classify(err error) failure
 }
 
@@ -92,8 +82,24 @@ type failure int
 const (
 	otherFailure failure = iota // not about credentials: returned as is
 	authFailure                 // wrong credentials: try the next ones
-	lockout                     // account locked: stop, do not make it worse
+	// unknownCredentials is a refusal by something in front of the
+	// database that does not know the credentials yet (RDS Proxy answers
+	// PostgreSQL logins with SQLSTATE 28000 until it has read a rotated
+	// secret): recoverable like authFailure, and worth retrying sooner.
+	unknownCredentials
+	// denied is a refusal of the account rather than of the credentials: a
+	// locked account, a role that may not log in, a host rule. The ladder
+	// stops: no other user is tried, and the account is not hammered.
+	denied
+	// abandoned is a login given up at the gate before it sent anything
+	// (see login.send): not a refusal, and not counted as an attempt.
+	abandoned
 )
+
+// refused reports whether f is a refusal of the login, of any kind.
+func (f failure) refused() bool {
+	return f == authFailure || f == unknownCredentials || f == denied
+}
 
 // hideBadConn keeps database/sql from seeing driver.ErrBadConn from a login:
 // it retries ErrBadConn up to three times per call, multiplying the

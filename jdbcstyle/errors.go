@@ -34,8 +34,9 @@ func (e *SecretError) Error() string {
 // names the part at fault and never quotes what was written there: a DSN
 // meant for another driver can carry a password.
 type DSNError struct {
-	// Param is the name of the parameter at fault (one of this package's),
-	// or "" when the fault is in the secret ID or in the query's syntax.
+	// Param is the name of the parameter at fault (one of this package's,
+	// or a driver param given twice or refused by its driver), or "" when
+	// the fault is in the secret ID or in the query's syntax.
 	Param string
 	// Problem says what is wrong, e.g. "given twice" or "not a port number".
 	Problem string
@@ -67,6 +68,11 @@ type ConnectError struct {
 	Attempts []string
 	// Err is the failure: for refused logins, the first one's error.
 	Err error
+	// Withheld says that this Connect sent no credentials: the database
+	// had refused them before, and neither the secret has changed since
+	// (a fresh read showed the same version) nor their backoff passed. Err
+	// is that earlier refusal.
+	Withheld bool
 	// FetchErrors, for a refused login, says why versions of the secret
 	// that the recovery looked for could not be read (Secrets Manager
 	// denying access or throttling, a malformed AWSPENDING), which may be
@@ -82,8 +88,8 @@ type ConnectError struct {
 // newLoginError builds the error of a failed login. The drivers do not put
 // passwords in their messages; scrubbing them anyway costs nothing and
 // holds if a driver ever does.
-func newLoginError(secretID string, stages []string, err, ctxErr error, fetchErrs []error, passwords []string) *ConnectError {
-	e := &ConnectError{SecretID: secretID, Attempts: stages, Err: err, FetchErrors: fetchErrs, ctxErr: ctxErr}
+func newLoginError(secretID string, stages []string, err, ctxErr error, fetchErrs []error, passwords []string, withheld bool) *ConnectError {
+	e := &ConnectError{SecretID: secretID, Attempts: stages, Err: err, FetchErrors: fetchErrs, ctxErr: ctxErr, Withheld: withheld}
 	msg := e.format()
 	for _, pw := range passwords {
 		if pw != "" {
@@ -110,6 +116,8 @@ func (e *ConnectError) format() string {
 	switch {
 	case len(e.Attempts) > 0:
 		b.WriteString(": login failed, tried " + strings.Join(e.Attempts, ", "))
+	case e.Withheld:
+		b.WriteString(": credentials refused by the database and unchanged since, not sent again")
 	case e.Stage != "":
 		b.WriteString(" " + e.Stage)
 	}

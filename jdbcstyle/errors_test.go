@@ -41,14 +41,16 @@ func TestConnectError(t *testing.T) {
 	}{
 		{"read failure", &ConnectError{SecretID: "db", Stage: "AWSCURRENT", Err: errors.New("not found")},
 			`jdbcstyle: secret "db" AWSCURRENT: not found`, nil},
-		{"login failure scrubbed", newLoginError("db", []string{"AWSCURRENT", "AWSPENDING"}, denied, nil, nil, []string{"pw-secret-1", "pw-secret-2"}),
+		{"login failure scrubbed", newLoginError("db", []string{"AWSCURRENT", "AWSPENDING"}, denied, nil, nil, []string{"pw-secret-1", "pw-secret-2"}, false),
 			`jdbcstyle: secret "db": login failed, tried AWSCURRENT, AWSPENDING: access denied for app (password [REDACTED] was wrong)`, []error{denied}},
-		{"deadline", newLoginError("db", []string{"AWSCURRENT"}, errors.New("i/o timeout"), context.DeadlineExceeded, nil, nil),
+		{"deadline", newLoginError("db", []string{"AWSCURRENT"}, errors.New("i/o timeout"), context.DeadlineExceeded, nil, nil, false),
 			`jdbcstyle: secret "db": login failed, tried AWSCURRENT: i/o timeout (context deadline exceeded)`, []error{context.DeadlineExceeded}},
-		{"fetch errors listed", newLoginError("db", []string{"AWSCURRENT"}, denied, nil, []error{throttled}, []string{"pw-secret-1"}),
+		{"fetch errors listed", newLoginError("db", []string{"AWSCURRENT"}, denied, nil, []error{throttled}, []string{"pw-secret-1"}, false),
 			`jdbcstyle: secret "db": login failed, tried AWSCURRENT: access denied for app (password [REDACTED] was wrong); reading the secret also failed: secretcache: fetch secret "db" (stage AWSPENDING): throttled`,
 			[]error{denied, throttled}},
-		{"context error not repeated", newLoginError("db", []string{"AWSCURRENT"}, context.Canceled, context.Canceled, nil, nil),
+		{"withheld", newLoginError("db", nil, denied, nil, nil, nil, true),
+			`jdbcstyle: secret "db": credentials refused by the database and unchanged since, not sent again: access denied for app (password pw-secret-1 was wrong)`, []error{denied}},
+		{"context error not repeated", newLoginError("db", []string{"AWSCURRENT"}, context.Canceled, context.Canceled, nil, nil, false),
 			`jdbcstyle: secret "db": login failed, tried AWSCURRENT: context canceled`, []error{context.Canceled}},
 	}
 	for _, tt := range tests {

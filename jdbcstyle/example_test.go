@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/secretcache/secretcache-go/jdbcstyle"
 	"github.com/secretcache/secretcache-go/secretcache"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
@@ -157,4 +160,93 @@ func ExampleEngine() {
 	fmt.Println(jdbcstyle.MySQL, jdbcstyle.Postgres)
 	// Output:
 	// mysql postgres
+}
+
+// A pgx pool whose connections take their credentials from the secret and
+// survive its rotation; pool_* params configure pgxpool. (Not run here: it
+// needs a database; TestPgxPoolRotations runs it through rotations.)
+func ExampleNewPgxPool() {
+	cache, err := secretcache.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cache.Close()
+
+	pool, err := jdbcstyle.NewPgxPool(context.Background(), cache,
+		"prod/app/pg?sslmode=verify-full&pool_max_conns=20&pool_max_conn_lifetime=1h")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	var now time.Time
+	if err := pool.QueryRow(context.Background(), "SELECT now()").Scan(&now); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// The pool's own settings and hooks stay the caller's to set; a caller's
+// BeforeConnect must call the one NewPgxPoolConfig installed. (Not run
+// here: it needs a database.)
+func ExampleNewPgxPoolConfig() {
+	cache, err := secretcache.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cache.Close()
+
+	cfg, err := jdbcstyle.NewPgxPoolConfig(cache, "prod/app/pg?sslmode=verify-full")
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.MaxConns = 20
+	login := cfg.BeforeConnect
+	var opened atomic.Int64
+	cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+		opened.Add(1)
+		return login(ctx, cc)
+	}
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, "SET statement_timeout = '5s'")
+		return err
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+}
+
+// A Connector counts its logins, refusals and fallbacks for a service to
+// export; DriverStats sums those of the Connectors sql.Open made.
+func ExampleConnector_Stats() {
+	srv := secretsmanagertest.NewServer()
+	defer srv.Close()
+	cache, err := secretcache.New(func(c *secretcache.Cache) { c.Client = srv.Client() })
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cache.Close()
+	c, err := jdbcstyle.NewConnector(cache, jdbcstyle.MySQL, "no/such/secret")
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.Connect(context.Background())
+	s := c.Stats()
+	fmt.Println(err != nil, s.Logins, s.Refused, s.FallbackLogins())
+	// Output:
+	// true 0 0 0
+}
+
+// fallbackPrevious narrows or widens which AWSPREVIOUS versions a refused
+// Connect may fall back to; loginConcurrency bounds the refused logins of a
+// rotation.
+func ExamplePreviousPolicy() {
+	cfg, err := jdbcstyle.ParseDSN("prod/app/db?fallbackPrevious=never&loginConcurrency=4")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cfg.Previous, cfg.LoginConcurrency)
+	// Output:
+	// never 4
 }

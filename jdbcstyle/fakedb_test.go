@@ -7,7 +7,6 @@ import (
 	"errors"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/secretcache/secretcache-go/secretcache"
 )
@@ -34,12 +33,17 @@ type fakeConn struct{ driver.Conn }
 
 func (fakeConn) Close() error { return nil }
 
-func (db *fakeDB) connector(_ address, user, password string) (driver.Connector, error) {
-	return fakeConnector{db, user, password}, nil
+func (db *fakeDB) template(_ address, user string) (driver.Connector, error) {
+	return fakeConnector{db, user}, nil
 }
 
-func (db *fakeDB) login(ctx context.Context, _ time.Time, conn driver.Connector) (driver.Conn, error) {
-	return conn.Connect(ctx)
+// login passes the gate as a real driver's first write does, then logs in
+// with the login's password.
+func (db *fakeDB) login(ctx context.Context, l *login, conn driver.Connector) (driver.Conn, error) {
+	if err := l.send(ctx); err != nil {
+		return nil, err
+	}
+	return conn.(fakeConnector).connect(l.password)
 }
 
 func (db *fakeDB) classify(err error) failure {
@@ -48,17 +52,21 @@ func (db *fakeDB) classify(err error) failure {
 	case errors.As(err, &ae):
 		return authFailure
 	case errors.As(err, new(fakeLockedError)):
-		return lockout
+		return denied
 	}
 	return otherFailure
 }
 
 type fakeConnector struct {
-	db             *fakeDB
-	user, password string
+	db   *fakeDB
+	user string
 }
 
 func (f fakeConnector) Connect(context.Context) (driver.Conn, error) {
+	return nil, errors.New("fake: Connect without a login")
+}
+
+func (f fakeConnector) connect(password string) (driver.Conn, error) {
 	f.db.mu.Lock()
 	defer f.db.mu.Unlock()
 	switch {
@@ -66,7 +74,7 @@ func (f fakeConnector) Connect(context.Context) (driver.Conn, error) {
 		return nil, f.db.down
 	case f.db.locked[f.user]:
 		return nil, fakeLockedError{}
-	case f.db.accounts[f.user] == f.password:
+	case f.db.accounts[f.user] == password:
 		return fakeConn{}, nil
 	}
 	return nil, &fakeAuthError{f.user}

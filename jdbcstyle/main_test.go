@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/secretcache/secretcache-go/internal/loginrelay"
 	"github.com/secretcache/secretcache-go/internal/testdb"
 	"github.com/secretcache/secretcache-go/secretcache"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
@@ -30,7 +33,17 @@ type env struct {
 	db     *testdb.Server
 	sm     *secretsmanagertest.Server
 	cache  *secretcache.Cache
-	id     string // the secret's name
+	id     string            // the secret's name
+	relay  *loginrelay.Relay // where the secret points instead of db, once set by viaRelay
+}
+
+// viaRelay puts a relay in front of the test's database server, for
+// secrets written after it, and returns it: the relay counts what the
+// server refused.
+func (e *env) viaRelay(t testing.TB) *loginrelay.Relay {
+	t.Helper()
+	e.relay = loginrelay.Start(t, e.db.Engine, net.JoinHostPort(e.db.Host, strconv.Itoa(e.db.Port)))
+	return e.relay
 }
 
 // forEachEngine runs test in parallel subtests, one per engine, each in an
@@ -83,8 +96,12 @@ func (e *env) newUser(t testing.TB, prefix string) (user, password string) {
 // secretJSON is a database secret as AWS's rotation templates write it.
 func (e *env) secretJSON(t testing.TB, user, password string) string {
 	t.Helper()
+	host, port := e.db.Host, e.db.Port
+	if e.relay != nil {
+		host, port = e.relay.Host, e.relay.Port
+	}
 	b, err := json.Marshal(map[string]any{
-		"engine": e.engine.String(), "host": e.db.Host, "port": e.db.Port,
+		"engine": e.engine.String(), "host": host, "port": port,
 		"username": user, "password": password, "dbname": e.db.Database(),
 	})
 	if err != nil {

@@ -25,7 +25,7 @@ const (
 // mysqlDriver builds go-sql-driver/mysql connectors.
 type mysqlDriver struct {
 	// base holds the driver params, parsed once by the driver itself; it is
-	// cloned for every set of credentials and never modified.
+	// cloned for every secret version and never modified.
 	base *mysql.Config
 }
 
@@ -34,46 +34,66 @@ type mysqlDriver struct {
 // pin the TLS server name to the driver's default address: the real address
 // comes from the secret, and mysql.NewConnector derives the name from it.
 func newMySQLDriver(params string) (*mysqlDriver, error) {
-	dsn := "unix(/)/"
-	if params != "" {
-		dsn += "?" + params
+	parse := func(params string) (*mysql.Config, error) {
+		dsn := "unix(/)/"
+		if params != "" {
+			dsn += "?" + params
+		}
+		return mysql.ParseDSN(dsn)
 	}
-	base, err := mysql.ParseDSN(dsn)
+	base, err := parse(params)
 	if err != nil {
-		// The driver's message names the bad param; no credential param can
-		// be among them, ParseDSN refused those.
-		return nil, errors.New("jdbcstyle: mysql driver params: " + err.Error())
+		// The driver's messages quote the value at fault: name the param
+		// instead.
+		return nil, driverParamError(params, "mysql", func(p string) error { _, err := parse(p); return err })
+	}
+	base.Logger = quietLogger{base.Logger}
+	if err := base.Apply(mysql.BeforeConnect(setMySQLPassword)); err != nil {
+		return nil, err
 	}
 	return &mysqlDriver{base: base}, nil
 }
 
-func (d *mysqlDriver) connector(a address, user, password string) (driver.Connector, error) {
-	return mysql.NewConnector(d.config(a, user, password))
+// setMySQLPassword gives the driver's copy of the config the password of
+// the login in ctx.
+func setMySQLPassword(ctx context.Context, cfg *mysql.Config) error {
+	if l := loginFrom(ctx); l != nil {
+		cfg.Passwd = l.password
+	}
+	return nil
 }
 
-// config fills a clone of the base config with the address and credentials.
-func (d *mysqlDriver) config(a address, user, password string) *mysql.Config {
+// quietLogger keeps go-sql-driver/mysql from logging the write error of a
+// login abandoned at the gate, which is no fault of the connection.
+type quietLogger struct{ next mysql.Logger }
+
+func (q quietLogger) Print(v ...any) {
+	for _, x := range v {
+		if err, ok := x.(error); ok && errors.Is(err, errAbandoned) {
+			return
+		}
+	}
+	q.next.Print(v...)
+}
+
+func (d *mysqlDriver) template(a address, user string) (driver.Connector, error) {
+	return mysql.NewConnector(d.config(a, user))
+}
+
+// config fills a clone of the base config with the address and user; the
+// BeforeConnect hook adds each login's password to the driver's own copy.
+func (d *mysqlDriver) config(a address, user string) *mysql.Config {
 	cfg := d.base.Clone()
 	cfg.User = user
-	cfg.Passwd = password
 	cfg.DBName = a.dbname
 	if strings.HasPrefix(a.host, "/") {
 		cfg.Net, cfg.Addr = "unix", a.host
 	} else {
 		cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(a.host, strconv.Itoa(a.port))
 	}
-	cfg.DialFunc = dialWithDeadline
+	cfg.DialFunc = dialLogin
 	return cfg
 }
-
-// loginDeadline carries a login's deadline to dialWithDeadline, and the
-// connection it dialled back, through the context of Connect.
-type loginDeadline struct {
-	at   time.Time
-	conn net.Conn // set by dialWithDeadline, read after Connect returns
-}
-
-type loginDeadlineKey struct{}
 
 // login bounds the login with a deadline on the socket rather than on the
 // context. go-sql-driver/mysql hands a context that can end to a watcher
@@ -81,41 +101,44 @@ type loginDeadlineKey struct{}
 // this package adds to a connect; the pool opens connections on a context
 // that never ends, so with a socket deadline the common case pays nothing.
 // A context that can end is still watched by the driver as usual.
-func (d *mysqlDriver) login(ctx context.Context, deadline time.Time, conn driver.Connector) (driver.Conn, error) {
-	dl := &loginDeadline{at: deadline}
-	c, err := conn.Connect(context.WithValue(ctx, loginDeadlineKey{}, dl))
-	if err == nil && dl.conn != nil {
+func (d *mysqlDriver) login(ctx context.Context, l *login, conn driver.Connector) (driver.Conn, error) {
+	c, err := conn.Connect(withLogin(ctx, l))
+	if err == nil && l.conn != nil {
 		// The driver sets its own deadlines per read or write only when
 		// readTimeout or writeTimeout is set; clear ours for the session.
-		if err = dl.conn.SetDeadline(time.Time{}); err != nil {
+		if err = l.conn.SetDeadline(time.Time{}); err != nil {
 			c.Close()
 			return nil, err
 		}
 	}
-	if err != nil && ctx.Err() == nil && !time.Now().Before(deadline) {
+	l.conn = nil
+	if err != nil && ctx.Err() == nil && !time.Now().Before(l.deadline) {
 		err = &deadlineError{err}
 	}
 	return c, err
 }
 
-// dialWithDeadline dials like the driver does and sets the login's deadline
-// on the connection.
-func dialWithDeadline(ctx context.Context, network, addr string) (net.Conn, error) {
-	dl, _ := ctx.Value(loginDeadlineKey{}).(*loginDeadline)
+// dialLogin dials like the driver does, sets the login's deadline on the
+// connection and puts the login gate in front of its writes. The dial
+// itself runs on the caller's context rather than one with the login's
+// deadline: a dial context that can end costs a timer and a cancellation
+// hook, more than everything else this package adds to a MySQL connect.
+// A TCP connect that hangs is therefore bounded by the caller's context
+// (a request's, through database/sql) or the operating system's connect
+// timeout; everything after it by the login's deadline.
+func dialLogin(ctx context.Context, network, addr string) (net.Conn, error) {
 	var nd net.Dialer
-	if dl != nil {
-		nd.Deadline = dl.at
-	}
 	conn, err := nd.DialContext(ctx, network, addr)
-	if err != nil || dl == nil {
+	l := loginFrom(ctx)
+	if err != nil || l == nil {
 		return conn, err
 	}
-	if err := conn.SetDeadline(dl.at); err != nil {
+	if err := conn.SetDeadline(l.deadline); err != nil {
 		conn.Close()
 		return nil, err
 	}
-	dl.conn = conn
-	return conn, nil
+	l.conn = conn
+	return gateConn(ctx, conn), nil
 }
 
 // deadlineError marks a login that failed because its deadline passed, so
@@ -136,7 +159,7 @@ func (d *mysqlDriver) classify(err error) failure {
 	case mysqlAccessDenied, mysqlAccessDeniedNoPass:
 		return authFailure
 	case mysqlAccountLocked, mysqlPasswordLocked, mariadbAccountLocked, mariadbPasswordLocked:
-		return lockout
+		return denied
 	}
 	return otherFailure
 }

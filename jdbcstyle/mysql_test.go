@@ -31,15 +31,15 @@ func TestMySQLConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg := d.config(tt.a, "app", "pw")
-			if cfg.Net != tt.wantNet || cfg.Addr != tt.wantAddr || cfg.User != "app" || cfg.Passwd != "pw" || cfg.DBName != tt.a.dbname {
+			cfg := d.config(tt.a, "app")
+			if cfg.Net != tt.wantNet || cfg.Addr != tt.wantAddr || cfg.User != "app" || cfg.Passwd != "" || cfg.DBName != tt.a.dbname {
 				t.Errorf("got %s(%s) user %q db %q, want %s(%s) user app db %q", cfg.Net, cfg.Addr, cfg.User, cfg.DBName, tt.wantNet, tt.wantAddr, tt.a.dbname)
 			}
 			if d.base.User != "" || d.base.Passwd != "" {
 				t.Errorf("the base config was modified")
 			}
-			if _, err := d.connector(tt.a, "app", "pw"); err != nil {
-				t.Fatalf("connector: %v", err)
+			if _, err := d.template(tt.a, "app"); err != nil {
+				t.Fatalf("template: %v", err)
 			}
 			// mysql.NewConnector derives the server name from Addr only when
 			// none is set: the base must not have pinned one.

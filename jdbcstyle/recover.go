@@ -3,200 +3,357 @@ package jdbcstyle
 import (
 	"context"
 	"database/sql/driver"
-	"errors"
-	"slices"
+	"sync"
 	"time"
 
 	"github.com/secretcache/secretcache-go/secretcache"
 )
 
-// recover runs the recovery ladder after the login with cur, the cached
-// AWSCURRENT credentials, failed with first:
+// connect opens a connection for one Connect:
 //
-//  1. refresh AWSCURRENT (shared and rate-limited by the cache, and skipped
-//     when a concurrent Connect already did) and log in again if it brought
-//     different credentials;
-//  2. else, unless fallbacks are off, log in with AWSPENDING if it has the
-//     same username (single-user rotation between setSecret and
+//  1. Read AWSCURRENT from the cache: its version and, for this login only,
+//     its password.
+//  2. Plan from what the Connector knows about that version (see
+//     ladder.planFor):
+//     a. not refused: log in with it;
+//     b. refused, and a fallback let a login in since: log in with that
+//     fallback (the route), and now and then fetch AWSCURRENT again in the
+//     background, in case the rotation finished;
+//     c. refused, its backoff over, and nobody trying it: try it again;
+//     d. otherwise: wait for the recovery of that version (step 4), which
+//     this Connect starts if none runs, then plan again.
+//  3. Log in, through the login gate (see gate.go): a login whose
+//     credentials were refused while it waited there is abandoned before
+//     it sends them, and plans again. A refusal is recorded before the gate
+//     is released, then the Connect plans again: the recovery, or the route
+//     it found, takes over. A refusal of the account (a locked account, a
+//     role that may not log in, a host rule) ends the Connect: no other
+//     user is tried.
+//  4. A recovery runs once for every Connect refused with the same
+//     AWSCURRENT version, detached from any one caller (see recover):
+//     4.1 fetch AWSCURRENT now (a fresh answer: the cache's forced refresh
+//     never reuses a fetch that started earlier) and log in with it if it
+//     is another version, not refused;
+//     4.2 unless the account was refused or fallbacks are off, fetch
+//     AWSPENDING and AWSPREVIOUS now and log in with AWSPENDING if a
+//     rotation is in progress (its version does not carry AWSCURRENT) and
+//     it has the same username (single-user rotation between setSecret and
 //     finishSecret: the database already has the pending password);
-//  3. else with AWSPREVIOUS if its username differs (alternating users: the
-//     previous user still works while the new one may not yet).
+//     4.3 else with AWSPREVIOUS if the fallbackPrevious policy allows its
+//     user (by default: the other user of an alternating-users pair, whose
+//     new user may not be ready yet);
+//     4.4 a fallback that let the login in becomes the route of step 2b.
+//     The Connect that started the recovery takes the connection it opened;
+//     the others plan again. A recovery that failed answers only the
+//     Connects whose refusal (or start) came before its fetches did; the
+//     others start the next one.
 //
-// It stops at the first success, at any error that is not an authentication
-// failure (a lockout included), and after maxAttempts logins. When every
-// login was refused it returns the first error, the one the secret's
-// current credentials got.
+// Versions are never sent twice while refused: a candidate the database
+// refused is skipped until its version changes or its backoff passes (see
+// ladder.go), so a stale AWSPENDING left by a failed rotation costs one
+// refused login, not one per Connect. One Connect makes at most maxAttempts
+// logins and waits for at most maxWaits recoveries.
 //
-// No credentials are tried twice in one Connect: a candidate whose secret
-// string was already refused (the remembered detour, say, that stopped
-// working) is skipped, since a second refusal only counts towards a lockout.
-//
-// r holds the logins made so far, the refused one with cur last; ctx carries
-// the Connect's deadline, r.deadline.
-func (c *Connector) recover(ctx context.Context, r *attempts, cache *secretcache.Cache, cur *creds, first error) (driver.Conn, error) {
-	if c.drv.classify(first) != authFailure || r.n >= maxAttempts {
-		return nil, r.fail(ctx, first)
+// ctx carries the Connect's deadline, a.deadline.
+func (c *Connector) connect(ctx context.Context, cache *secretcache.Cache, a *attempts) (driver.Conn, error) {
+	since := time.Now() // a failed recovery answers this Connect only if it started after since
+	for waits := 0; ; {
+		// 1.
+		cur, err := c.resolve(ctx, cache, stageCurrent)
+		if err != nil {
+			return nil, a.readFailed(ctx, err)
+		}
+		// 2.
+		p := c.ladder.planFor(cur.version, time.Now())
+		if p.rec != nil {
+			if waits == maxWaits && !p.started {
+				// Still refused after the recoveries this Connect waited
+				// for, and another one running: give up on the refusal.
+				err, _ := c.ladder.refusalOf(cur.version)
+				return nil, a.withheld(ctx, err)
+			}
+			waits++
+			conn, err, again := c.await(ctx, cache, cur.template, a, p, since)
+			if !again {
+				return conn, err
+			}
+			continue
+		}
+		if p.check {
+			c.checkCurrent(cache)
+		}
+		l := cur
+		if p.stage != stageCurrent {
+			if l, err = c.resolve(ctx, cache, p.stage); err != nil || l.version != p.version {
+				c.ladder.dropRoute(cur.version, p.version)
+				continue
+			}
+		}
+		// 3.
+		if a.n == maxAttempts {
+			if p.probe {
+				c.ladder.abandonProbe(l.version)
+			}
+			return nil, a.fail(ctx, a.first)
+		}
+		conn, f, err := a.try(ctx, l, p.gen)
+		switch {
+		case f == abandoned:
+			if p.probe {
+				c.ladder.abandonProbe(l.version)
+			}
+			continue
+		case err == nil:
+			return conn, nil
+		case f == denied:
+			return nil, a.fail(ctx, err)
+		case !f.refused():
+			return nil, a.fail(ctx, err)
+		}
+		since = time.Now()
 	}
-	if next := c.newerCurrent(ctx, cache, r); next != nil {
-		cur = next
-		if conn, err := r.try(ctx, stageCurrent, next); err == nil || c.drv.classify(err) != authFailure {
-			return conn, r.done(ctx, err)
+}
+
+// maxAttempts bounds the logins of one Connect, so that a wrong password
+// everywhere cannot lock an account or flood the database's logs; it also
+// bounds those of one recovery. maxWaits bounds the recoveries one Connect
+// waits for.
+const (
+	maxAttempts = 3
+	maxWaits    = 2
+)
+
+// await waits for the recovery p planned, starting it if this Connect is
+// the first to need it, and says whether the Connect should plan again.
+func (c *Connector) await(ctx context.Context, cache *secretcache.Cache, cur *template, a *attempts, p plan, since time.Time) (conn driver.Conn, err error, again bool) {
+	rec := p.rec
+	if p.started && !c.spawn(func() { c.recover(rec, cache, cur) }) {
+		c.abort(rec, ErrClosed)
+	}
+	select {
+	case <-rec.done:
+	case <-ctx.Done():
+		if p.started {
+			rec.abandon()
+		}
+		return nil, a.fail(ctx, a.first), false
+	}
+	if p.started {
+		if conn := rec.take(); conn != nil {
+			return conn, nil, false
 		}
 	}
-	if ctx.Err() != nil || c.cfg.NoFallback || r.n >= maxAttempts {
-		// fail adds ctx.Err(), if any; first stays reachable with errors.As.
-		return nil, r.fail(ctx, first)
+	if rec.err != nil && !rec.started.Before(since) {
+		return nil, a.recoveryFailed(ctx, rec), false
 	}
-	stage, fb := c.fallback(ctx, cache, cur, r)
-	if fb == nil {
-		return nil, r.fail(ctx, first)
-	}
-	conn, err := r.try(ctx, stage, fb)
-	if err == nil {
-		c.detour.Store(&detour{current: cur.raw, stage: stage, creds: fb, until: time.Now().Add(detourTTL)})
-		return conn, nil
-	}
-	if c.drv.classify(err) != authFailure {
-		return nil, r.done(ctx, err)
-	}
-	return nil, r.fail(ctx, first)
+	return nil, nil, true
 }
 
-// detourTTL is how long a fallback that worked is tried first. Long enough
-// that a burst of new connections in a rotation window costs one refused
-// login rather than one each (a database may lock out or alert on a run of
-// refused logins); short enough that a user whose credentials start working
-// (the new user of an alternating rotation, once the database has it) is
-// back in use within seconds.
-const detourTTL = 5 * time.Second
-
-// detour is a fallback that let a Connect in while AWSCURRENT, as cached
-// then, was refused.
-type detour struct {
-	current string // the refused AWSCURRENT secret string
-	stage   string
-	creds   *creds
-	until   time.Time
+// checkCurrent fetches AWSCURRENT in the background while Connects use a
+// route, so that they go back to AWSCURRENT once the rotation finished
+// rather than when the cache's TTL ends.
+func (c *Connector) checkCurrent(cache *secretcache.Cache) {
+	c.spawn(func() {
+		ctx, cancel := context.WithTimeout(c.ctx, c.cfg.LoginTimeout)
+		defer cancel()
+		_, _ = cache.Refresh(ctx, c.cfg.SecretID, stageCurrent)
+		c.ladder.checked(time.Now())
+	})
 }
 
-// detourFor returns the detour to try before cur, the cached AWSCURRENT
-// credentials: only while they are still the ones that were refused, and
-// only for a few seconds. There is none when fallbacks are off: only a
-// fallback sets one.
-func (c *Connector) detourFor(cur *creds) *detour {
-	d := c.detour.Load()
-	if d == nil || d.current != cur.raw || time.Now().After(d.until) {
-		return nil
-	}
-	return d
+// recovery is one run of step 4, shared by the Connects refused with the
+// same AWSCURRENT version.
+type recovery struct {
+	from    string        // the refused AWSCURRENT version
+	started time.Time     // before its first fetch
+	done    chan struct{} // closed when it ended
+
+	// Set before done is closed, read after.
+	err       error   // nil when a login got in
+	fetchErrs []error // why versions could not be read
+
+	handoff // the connection for the Connect that started it
 }
 
-// newerCurrent returns AWSCURRENT credentials that r has not tried yet, or
-// nil. When a concurrent Connect has already refreshed the cache, the cached
-// version is newer and no call is needed: in a storm of connects after a
-// rotation, only the first failures reach Secrets Manager.
-func (c *Connector) newerCurrent(ctx context.Context, cache *secretcache.Cache, r *attempts) *creds {
-	if l, err := c.resolve(ctx, cache, stageCurrent); err == nil && !r.refused(l.raw) {
-		return l
-	}
-	if l := c.refreshed(ctx, cache, stageCurrent, r); l != nil && !r.refused(l.raw) {
-		return l
-	}
-	return nil
+// handoff passes a recovery's connection to the Connect that started it,
+// or closes it when that Connect stopped waiting.
+type handoff struct {
+	mu   sync.Mutex
+	conn driver.Conn // guarded by mu
+	gone bool        // the starter took the connection or stopped waiting; guarded by mu
 }
 
-// fallback picks the version to try after AWSCURRENT, per steps 2 and 3 of
-// recover, reading each candidate fresh: a cached AWSPENDING may be left
-// over from an earlier rotation. A candidate r has already tried is passed
-// over.
-func (c *Connector) fallback(ctx context.Context, cache *secretcache.Cache, cur *creds, r *attempts) (string, *creds) {
-	if l := c.refreshed(ctx, cache, stagePending, r); l != nil && l.username == cur.username && !r.refused(l.raw) {
-		return stagePending, l
+func (h *handoff) give(conn driver.Conn) {
+	if conn == nil {
+		return
 	}
-	if l := c.refreshed(ctx, cache, stagePrevious, r); l != nil && l.username != cur.username && !r.refused(l.raw) {
-		return stagePrevious, l
+	h.mu.Lock()
+	gone := h.gone
+	if !gone {
+		h.conn = conn
 	}
-	return "", nil
+	h.mu.Unlock()
+	if gone {
+		conn.Close()
+	}
 }
 
-// refreshed fetches the version labelled stage now (the cache shares and
-// rate-limits the call) and returns its credentials, or nil when the stage does
-// not exist or cannot be read: the ladder then moves on, and r keeps the
-// reason for the Connect's error.
-func (c *Connector) refreshed(ctx context.Context, cache *secretcache.Cache, stage string, r *attempts) *creds {
-	if _, err := cache.Refresh(ctx, c.cfg.SecretID, stage); err != nil {
-		r.fetchFailed(ctx, stage, err)
-		return nil
+func (h *handoff) take() driver.Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	conn := h.conn
+	h.conn, h.gone = nil, true
+	return conn
+}
+
+func (h *handoff) abandon() {
+	if conn := h.take(); conn != nil {
+		conn.Close()
+	}
+}
+
+func newRecovery(from string, now time.Time) *recovery {
+	return &recovery{from: from, started: now, done: make(chan struct{})}
+}
+
+// recover runs rec (step 4) on the Connector's context, with its own
+// deadline, so that no caller giving up can cut it short for the others.
+// cur is the template of the refused version.
+func (c *Connector) recover(rec *recovery, cache *secretcache.Cache, cur *template) {
+	deadline := time.Now().Add(c.cfg.LoginTimeout)
+	ctx, cancel := context.WithDeadline(c.ctx, deadline)
+	defer cancel()
+	c.stats.add(statRecoveries)
+	a := &attempts{c: c, deadline: deadline}
+	conn, err := c.recoverSteps(ctx, rec, cache, cur, a)
+	rec.err, rec.fetchErrs = err, a.fetchErrs
+	rec.give(conn)
+	c.ladder.finish(rec)
+	close(rec.done)
+}
+
+// abort ends rec, which could not run, with err.
+func (c *Connector) abort(rec *recovery, err error) {
+	rec.err = err
+	c.ladder.finish(rec)
+	close(rec.done)
+}
+
+// recoverSteps are steps 4.1 to 4.4. It returns the connection of the
+// login that got in, or the error of rec.from's refusal.
+func (c *Connector) recoverSteps(ctx context.Context, rec *recovery, cache *secretcache.Cache, cur *template, a *attempts) (driver.Conn, error) {
+	refusal, accountDenied := c.ladder.refusalOf(rec.from)
+	if refusal == nil {
+		return nil, nil // accepted meanwhile: the waiting Connects plan again
+	}
+	// 4.1
+	if l, ok := c.fresh(ctx, cache, stageCurrent, a); ok && l.version != rec.from {
+		conn, f, err := a.tryFresh(ctx, l)
+		if err == nil || !f.refused() {
+			return conn, err
+		}
+		cur = l.template
+	}
+	if accountDenied || c.cfg.NoFallback || ctx.Err() != nil {
+		return nil, refusal
+	}
+	// 4.2 and 4.3, one after the other: the cache rate-limits each stage
+	// on its own, so the second fetch does not wait for the first's limit,
+	// and the common case needs only AWSPENDING.
+	for _, stage := range [...]string{stagePending, stagePrevious} {
+		if stage == stagePrevious && c.cfg.Previous == PreviousNever || a.n == maxAttempts {
+			break
+		}
+		cd, err := c.candidate(ctx, cache, stage, cur)
+		if err != nil {
+			a.fetchFailed(ctx, stage, err)
+		}
+		if !cd.ok {
+			continue
+		}
+		conn, f, err := a.tryFresh(ctx, cd.creds)
+		if err == nil {
+			// 4.4
+			c.ladder.setRoute(rec.from, cd.stage, cd.version, time.Now())
+			return conn, nil
+		}
+		if !f.refused() || f == denied {
+			return nil, err
+		}
+	}
+	return nil, refusal
+}
+
+// candidate is a fallback version that step 4.2 or 4.3 may log in with.
+type candidate struct {
+	creds
+	ok bool
+}
+
+// candidate fetches stage now and says whether the recovery may log in
+// with it after cur was refused.
+func (c *Connector) candidate(ctx context.Context, cache *secretcache.Cache, stage string, cur *template) (candidate, error) {
+	v, err := cache.Refresh(ctx, c.cfg.SecretID, stage)
+	if err != nil {
+		return candidate{}, err
 	}
 	l, err := c.resolve(ctx, cache, stage)
 	if err != nil {
-		r.fetchFailed(ctx, stage, err)
-		return nil
+		return candidate{}, err
 	}
-	return l
-}
-
-// attempts records the logins of one Connect, for its error and so that no
-// credentials are tried twice. It belongs to one Connect and is not shared.
-// The logins live in an array, not slices, so that a Connect that gets in
-// at once allocates nothing for them.
-type attempts struct {
-	c         *Connector
-	deadline  time.Time
-	n         int                  // logins made, the first n of tried
-	tried     [maxAttempts]attempt // in order
-	fetchErrs []error              // why versions the ladder looked for could not be read
-}
-
-// attempt is one login: the staging label and the credentials it used.
-type attempt struct {
-	stage string
-	creds *creds
-}
-
-// try makes one login attempt with l. ctx must not carry the login
-// deadline, r.deadline: the engine applies it its cheapest way.
-func (r *attempts) try(ctx context.Context, stage string, l *creds) (driver.Conn, error) {
-	r.tried[r.n] = attempt{stage, l}
-	r.n++
-	if r.c.onLogin != nil {
-		r.c.onLogin(stage)
+	if l.version != v.VersionID && v.VersionID != "" || c.ladder.isRefused(l.version, time.Now()) {
+		return candidate{}, nil // moved again meanwhile, or refused already
 	}
-	conn, err := r.c.drv.login(ctx, r.deadline, l.conn)
-	return conn, hideBadConn(err)
-}
-
-// refused reports whether the credentials of the secret string raw were
-// already tried in this Connect. Every try but a successful last one was
-// refused, and recover asks only after a refusal.
-func (r *attempts) refused(raw string) bool {
-	return slices.ContainsFunc(r.tried[:r.n], func(a attempt) bool { return a.creds.raw == raw })
-}
-
-// fetchFailed records why the version labelled stage could not be read,
-// unless the reason is not news: AWSPENDING and AWSPREVIOUS are missing
-// outside a rotation, and the Connect's context ending is reported anyway.
-func (r *attempts) fetchFailed(ctx context.Context, stage string, err error) {
-	var nf *secretcache.VersionNotFoundError
-	if stage != stageCurrent && errors.As(err, &nf) || ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		return
+	ok := false
+	switch stage {
+	case stagePending:
+		ok = !containsStage(v.Stages, stageCurrent) && l.username == cur.username
+	case stagePrevious:
+		ok = c.cfg.Previous.allows(l.username, cur.username)
 	}
-	r.fetchErrs = append(r.fetchErrs, err)
+	return candidate{creds: l, ok: ok}, nil
 }
 
-// done returns nil for a successful try, else its error as a ConnectError.
-func (r *attempts) done(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
+// fresh fetches stage now and returns its credentials unless the fetch
+// failed or the version is refused.
+func (c *Connector) fresh(ctx context.Context, cache *secretcache.Cache, stage string, a *attempts) (creds, bool) {
+	if _, err := cache.Refresh(ctx, c.cfg.SecretID, stage); err != nil {
+		a.fetchFailed(ctx, stage, err)
+		return creds{}, false
 	}
-	return r.fail(ctx, err)
+	l, err := c.resolve(ctx, cache, stage)
+	if err != nil {
+		a.fetchFailed(ctx, stage, err)
+		return creds{}, false
+	}
+	return l, !c.ladder.isRefused(l.version, time.Now())
 }
 
-func (r *attempts) fail(ctx context.Context, err error) error {
-	stages := make([]string, r.n)
-	passwords := make([]string, r.n)
-	for i, a := range r.tried[:r.n] {
-		stages[i], passwords[i] = a.stage, a.creds.password
+// allows reports whether the policy lets a Connect refused as user cur log
+// in as prev, AWSPREVIOUS's user.
+func (p PreviousPolicy) allows(prev, cur string) bool {
+	switch p {
+	case PreviousPair:
+		return alternatingPair(prev, cur)
+	case PreviousAny:
+		return prev != cur
 	}
-	return newLoginError(r.c.cfg.SecretID, stages, err, ctx.Err(), r.fetchErrs, passwords)
+	return false
+}
+
+// alternatingPair reports whether a and b are the two users of AWS's
+// alternating-users rotation: a user and the same name with "_clone"
+// appended, in either order.
+func alternatingPair(a, b string) bool {
+	const suffix = "_clone"
+	return a != "" && b != "" && (a == b+suffix || b == a+suffix)
+}
+
+func containsStage(stages []string, stage string) bool {
+	for _, s := range stages {
+		if s == stage {
+			return true
+		}
+	}
+	return false
 }

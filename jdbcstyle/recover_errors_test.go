@@ -128,9 +128,9 @@ func TestFetchErrorsReported(t *testing.T) {
 	}
 }
 
-// TestCloseDropsCredentials checks that Close leaves no password behind in
-// the Connector, the remembered fallback included.
-func TestCloseDropsCredentials(t *testing.T) {
+// TestCloseForgets checks that Close drops what the Connector learned and
+// built: the route to a fallback and the templates of the versions.
+func TestCloseForgets(t *testing.T) {
 	t.Parallel()
 	e := newFakeEnv(t, fakeSecret("app", "p1"))
 	e.putSecret(t, fakeSecret("app", "p2"), stagePending)
@@ -138,18 +138,23 @@ func TestCloseDropsCredentials(t *testing.T) {
 	if _, err := c.Connect(context.Background()); err != nil {
 		t.Fatalf("Connect: got %v, want AWSPENDING to work", err)
 	}
-	if c.detour.Load() == nil {
-		t.Fatal("got no detour after AWSPENDING let a Connect in, want one")
+	c.ladder.mu.Lock()
+	hasRoute := c.ladder.route != nil
+	c.ladder.mu.Unlock()
+	if !hasRoute {
+		t.Fatal("got no route after AWSPENDING let a Connect in, want one")
 	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if d := c.detour.Load(); d != nil {
-		t.Errorf("after Close: got a detour with %s credentials, want none", d.stage)
+	c.ladder.mu.Lock()
+	defer c.ladder.mu.Unlock()
+	if c.ladder.route != nil || c.ladder.refused != nil || c.ladder.anyRefused.Load() {
+		t.Errorf("after Close: got a route or refusals, want none")
 	}
-	for i := range c.logins {
-		if c.logins[i].Load() != nil {
-			t.Errorf("after Close: got credentials in logins[%d], want none", i)
+	for i := range c.templates {
+		if c.templates[i].Load() != nil {
+			t.Errorf("after Close: got a template in templates[%d], want none", i)
 		}
 	}
 }

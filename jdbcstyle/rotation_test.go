@@ -142,8 +142,9 @@ func TestAlternatingUsersNewUserNotReady(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := testContext(t)
-		userA, pwA := e.newUser(t, "reada")
-		userB, _ := e.newUser(t, "readb")
+		userA, pwA := e.newUser(t, "ready")
+		userB := userA + "_clone"
+		e.db.CreateUser(t, userB, randomPassword(t))
 		e.createSecret(t, e.secretJSON(t, userA, pwA))
 		// AWSCURRENT names a user whose password the database does not
 		// have yet (a failed setSecret, a lagging replica): AWSPREVIOUS

@@ -21,7 +21,10 @@ type Secret struct {
 	// It is "" when the secret has none, as in the secrets RDS manages for a
 	// master user, which hold only a username and a password.
 	Engine string
-	// Host is the "host" key, "" when absent.
+	// Host is the "host" key, "" when absent: a host name, an IP address
+	// (an IPv6 address written in brackets, as in URLs, loses them) or a
+	// Unix socket path. A host with a port, white space or control
+	// characters is a *SecretError naming the key.
 	Host string
 	// Port is the "port" key, or the engine's default port when the key is
 	// absent (3306, 5432, 1521, 1433, 50000, 5439 or 27017), or 0 when both
@@ -93,7 +96,7 @@ func ParseSecret(data []byte) (*Secret, error) {
 	r := fieldReader{fields: fields}
 	s := &Secret{
 		Engine:               strings.ToLower(r.string("engine", false)),
-		Host:                 r.string("host", false),
+		Host:                 r.host("host"),
 		Port:                 r.port("port"),
 		Username:             r.string("username", true),
 		Password:             Password(r.string("password", true)),
@@ -173,6 +176,21 @@ func (r *fieldReader) string(key string, required bool) string {
 		r.fail(key, "empty")
 	}
 	return v
+}
+
+// host reads an optional host key and checks it as a DSN's host param is
+// checked (see cleanHost): a bracketed IPv6 address loses its brackets, and
+// a port, white space or control characters are an error naming the key.
+func (r *fieldReader) host(key string) string {
+	v := r.string(key, false)
+	if v == "" {
+		return "" // absent, or a wrong type already reported
+	}
+	h, problem := cleanHost(v)
+	if problem != "" {
+		r.fail(key, problem)
+	}
+	return h
 }
 
 func (r *fieldReader) port(key string) int {

@@ -120,6 +120,15 @@ var secretTests = []struct {
 		in:   `{"username":"u","password":"a\"b\\c\u00e9"}`,
 		want: &Secret{Username: "u", Password: "a\"b\\cé"},
 	},
+	{name: "host with a port", in: `{"host":"db.example.com:5432","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
+	{name: "host bracketed with a port", in: `{"host":"[::1]:5432","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
+	{name: "host with surrounding white space", in: `{"host":" db.example.com\n","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
+	{name: "host of white space only", in: `{"host":"  ","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
+	{name: "host with brackets around a name", in: `{"host":"[db]","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
+	{name: "bracketed IPv6 host", in: `{"host":"[::1]","username":"u","password":"` + testPassword + `"}`,
+		want: &Secret{Host: "::1", Username: "u", Password: testPassword}},
+	{name: "bare IPv6 host", in: `{"host":"fd00::5","username":"u","password":"` + testPassword + `"}`,
+		want: &Secret{Host: "fd00::5", Username: "u", Password: testPassword}},
 	{name: "port with letters", in: `{"port":"33a","username":"u","password":"` + testPassword + `"}`, wantKey: "port"},
 	{name: "port with a space", in: `{"port":" 3306","username":"u","password":"` + testPassword + `"}`, wantKey: "port"},
 	{name: "port empty string", in: `{"port":"","username":"u","password":"` + testPassword + `"}`, wantKey: "port"},
@@ -192,6 +201,8 @@ func TestParseSecret(t *testing.T) {
 var secretProblem = regexp.MustCompile(`^(missing|empty|not a JSON object|malformed JSON at byte [0-9]+|` +
 	`got a JSON (string|number|boolean|object|array), want a (string|number|boolean or a string)|` +
 	`not a port number \(digits only, 1 to 65535\)|missing, required for engine oracle|` +
+	`has white space or control characters|holds a port \(host:port\): give the port on its own|` +
+	`has brackets around something other than an IPv6 address|` +
 	`not an engine AWS documents \(mysql, mariadb, aurora-mysql, postgres, aurora-postgresql, redshift, oracle, sqlserver, db2, mongo\))$`)
 
 var secretKeys = []string{"", "engine", "host", "port", "username", "password", "dbname", "masterarn",

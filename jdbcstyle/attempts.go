@@ -1,0 +1,165 @@
+package jdbcstyle
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/secretcache/secretcache-go/secretcache"
+)
+
+// attempts records the logins of one Connect, or of one recovery, for its
+// error and its statistics. It belongs to one goroutine. The logins live in
+// an array, not slices, so that a Connect that gets in at once allocates
+// nothing for them.
+type attempts struct {
+	c        *Connector
+	deadline time.Time
+	// loginCtx is the context logins run with: the caller's, without the
+	// deadline, which the engines apply their cheapest way (see
+	// engineDriver.login). nil means the ctx given to try.
+	loginCtx  context.Context
+	n         int                  // logins made, the first n of tried
+	tried     [maxAttempts]attempt // in order
+	first     error                // the error of the first refused login
+	fetchErrs []error              // why versions the ladder looked for could not be read
+}
+
+// attempt is one login: the staging label and the password it used, kept
+// only to scrub it from the error text.
+type attempt struct {
+	stage, password string
+}
+
+// tryFresh logs in with l, planned now.
+func (a *attempts) tryFresh(ctx context.Context, l creds) (driver.Conn, failure, error) {
+	return a.try(ctx, l, a.c.ladder.generation(l.version))
+}
+
+// try makes one login with l, planned when its version's refusal
+// generation was gen, and records the verdict in the ladder before it
+// releases the login gate. A login abandoned at the gate is not an
+// attempt: it returns abandoned and no connection.
+func (a *attempts) try(ctx context.Context, l creds, gen uint64) (driver.Conn, failure, error) {
+	c := a.c
+	if a.loginCtx != nil {
+		ctx = a.loginCtx
+	}
+	lg := &login{deadline: a.deadline, password: l.password, gate: c.gate, ladder: &c.ladder, version: l.version, gen: gen}
+	conn, err := c.drv.login(ctx, lg, l.conn)
+	defer lg.release()
+	lg.password = ""
+	if lg.abandoned {
+		if conn != nil {
+			conn.Close()
+		}
+		return nil, abandoned, err
+	}
+	a.tried[a.n] = attempt{l.stage, l.password}
+	a.n++
+	c.stats.add(statLogins)
+	if c.onLogin != nil {
+		c.onLogin(l.stage)
+	}
+	if err == nil {
+		c.ladder.accept(l.version)
+		if l.stage != stageCurrent {
+			c.fellBack(ctx, l)
+		}
+		return conn, otherFailure, nil
+	}
+	err = hideBadConn(err)
+	f := c.drv.classify(err)
+	if f.refused() {
+		c.ladder.refuse(l.version, f, err, time.Now())
+		if f == denied {
+			c.stats.add(statDenied)
+		} else {
+			c.stats.add(statRefused)
+		}
+		if a.first == nil {
+			a.first = err
+		}
+	}
+	return nil, f, err
+}
+
+// fellBack logs and counts a login made with a fallback version.
+func (c *Connector) fellBack(ctx context.Context, l creds) {
+	if l.stage == stagePending {
+		c.stats.add(statPendingLogins)
+	} else {
+		c.stats.add(statPreviousLogins)
+	}
+	if lg := c.logger(); lg != nil {
+		lg.LogAttrs(ctx, slog.LevelWarn, "jdbcstyle: logged in with a fallback version of the secret",
+			slog.String("secret_id", c.cfg.SecretID), slog.String("stage", l.stage), slog.String("username", l.username))
+	}
+}
+
+// fetchFailed records why the version labelled stage could not be read,
+// unless the reason is not news: AWSPENDING and AWSPREVIOUS are missing
+// outside a rotation, and the context ending is reported anyway.
+func (a *attempts) fetchFailed(ctx context.Context, stage string, err error) {
+	var nf *secretcache.VersionNotFoundError
+	if stage != stageCurrent && errors.As(err, &nf) || ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return
+	}
+	a.fetchErrs = append(a.fetchErrs, err)
+}
+
+// fail returns err, the error of a login, as a ConnectError listing the
+// logins made.
+func (a *attempts) fail(ctx context.Context, err error) error {
+	return a.failWith(ctx, err, false)
+}
+
+// failWith is fail; withheld says that the Connect did not send
+// credentials the database had refused (see ConnectError.Withheld).
+func (a *attempts) failWith(ctx context.Context, err error, withheld bool) error {
+	if err == nil {
+		err = a.first
+	}
+	if err == nil {
+		err = ctx.Err() // gave up waiting for another Connect's recovery
+	}
+	stages := make([]string, a.n)
+	passwords := make([]string, a.n)
+	for i, t := range a.tried[:a.n] {
+		stages[i], passwords[i] = t.stage, t.password
+	}
+	return newLoginError(a.c.cfg.SecretID, stages, err, ctx.Err(), a.fetchErrs, passwords, withheld)
+}
+
+// readFailed returns the error of a Connect that could not read AWSCURRENT:
+// err, or the first refusal if it had logged in already.
+func (a *attempts) readFailed(ctx context.Context, err error) error {
+	if a.first == nil {
+		return err
+	}
+	a.fetchErrs = append(a.fetchErrs, err)
+	return a.fail(ctx, a.first)
+}
+
+// withheld returns the error of a Connect that gives up on a version the
+// database refused, err being that refusal.
+func (a *attempts) withheld(ctx context.Context, err error) error {
+	if a.first != nil || err == nil {
+		return a.fail(ctx, a.first)
+	}
+	if !a.c.drv.classify(err).refused() {
+		return a.fail(ctx, err) // the recovery failed otherwise (closed, network)
+	}
+	a.c.stats.add(statWithheld)
+	return a.failWith(ctx, err, true)
+}
+
+// recoveryFailed returns the error of a Connect that a failed recovery
+// answered. When the Connect sent no credentials itself, because the
+// database had refused them and they had not changed, the error says so.
+func (a *attempts) recoveryFailed(ctx context.Context, rec *recovery) error {
+	a.fetchErrs = append(a.fetchErrs, rec.fetchErrs...)
+	return a.withheld(ctx, rec.err)
+}

@@ -1,0 +1,140 @@
+package jdbcstyle
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// The login gate bounds how many logins of one Connector are waiting for
+// the database's verdict at once. It is what bounds the refused logins of a
+// rotation: when the database starts refusing a password, every login that
+// already sent it is refused, and only then does the Connector know. A
+// login takes a slot of the gate just before it writes its first byte to
+// the server, which is after the TCP connect, the server's greeting
+// (MySQL), the fork of a backend (PostgreSQL) and, for PostgreSQL, TLS, and
+// keeps it until the Connector has recorded the verdict. A login that gets
+// its slot after the credentials it carries were refused by another login
+// is abandoned before it sends anything (see login.send): the burst of
+// refused logins at a rotation is at most the gate's size, whatever the
+// number of concurrent Connects.
+
+// errAbandoned is what a gated connection's Write returns for a login whose
+// credentials were refused while it waited for the gate.
+var errAbandoned = errors.New("jdbcstyle: login abandoned: its credentials were refused meanwhile")
+
+// login is one login attempt as the engine drivers see it: the password to
+// use and the gate to pass. It travels to the drivers' connect hooks in the
+// context of their Connect (see loginFrom). It belongs to one login; its
+// fields are written by the goroutine that runs it, which is the one that
+// writes to the connection during the login, and read after the login
+// returns.
+type login struct {
+	deadline time.Time
+	password string
+
+	gate *semaphore.Weighted // nil: no limit
+	// The login is stale once ladder records a refusal of version after
+	// generation gen; a nil ladder never does.
+	ladder  *ladder
+	version string
+	gen     uint64
+
+	held      bool     // a slot of gate is held
+	abandoned bool     // send found the credentials stale
+	conn      net.Conn // the connection the MySQL driver dialled, to clear its deadline
+}
+
+type loginKey struct{}
+
+// withLogin returns ctx carrying l for the drivers' hooks.
+func withLogin(ctx context.Context, l *login) context.Context {
+	return context.WithValue(ctx, loginKey{}, l)
+}
+
+// loginFrom returns the login that ctx carries, or nil.
+func loginFrom(ctx context.Context) *login {
+	l, _ := ctx.Value(loginKey{}).(*login)
+	return l
+}
+
+// send is called before the login writes its first byte to the server: it
+// waits for a slot of the gate (until the login's deadline), then abandons
+// the login if its credentials were refused meanwhile.
+func (l *login) send(ctx context.Context) error {
+	if l.gate != nil && !l.held {
+		if !l.gate.TryAcquire(1) {
+			wctx, cancel := context.WithDeadline(ctx, l.deadline)
+			err := l.gate.Acquire(wctx, 1)
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
+		l.held = true
+	}
+	if l.ladder != nil && l.ladder.staleSince(l.version, l.gen) {
+		l.abandoned = true
+		return errAbandoned
+	}
+	return nil
+}
+
+// release gives the gate's slot back, once the verdict is recorded.
+func (l *login) release() {
+	if l.held {
+		l.held = false
+		l.gate.Release(1)
+	}
+}
+
+// gatedConn is the connection of a login: its first Write goes through
+// login.send. Afterwards it only forwards, for the connection's life.
+type gatedConn struct {
+	net.Conn
+	// ctx and l are the login's, read and cleared by the first Write, which
+	// runs on the login's goroutine; later Writes, from whichever goroutine
+	// uses the connection, only read sent.
+	ctx  context.Context
+	l    *login
+	sent atomic.Bool
+}
+
+func (c *gatedConn) Write(p []byte) (int, error) {
+	if !c.sent.Load() {
+		err := c.l.send(c.ctx)
+		// The login and its context hold the password: drop them, the
+		// connection outlives the login.
+		c.l, c.ctx = nil, nil
+		c.sent.Store(true)
+		if err != nil {
+			return 0, err
+		}
+	}
+	return c.Conn.Write(p)
+}
+
+// SyscallConn exposes the socket: go-sql-driver/mysql checks a pooled
+// connection's liveness through it before reusing it.
+func (c *gatedConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
+}
+
+// gateConn wraps conn, the connection of a login, in a gatedConn; without a
+// login (a connection the drivers open for another purpose, such as a
+// PostgreSQL cancel request) conn is returned as is.
+func gateConn(ctx context.Context, conn net.Conn) net.Conn {
+	l := loginFrom(ctx)
+	if l == nil {
+		return conn
+	}
+	return &gatedConn{Conn: conn, ctx: ctx, l: l}
+}

@@ -1,0 +1,240 @@
+package jdbcstyle
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/secretcache/secretcache-go/secretcache"
+)
+
+// TestEmergencyFix: the database gets a new password, then the secret. The
+// Connects in between fail; the first one after the secret is fixed
+// succeeds, however soon it comes: the recovery it triggers reads the
+// secret fresh, never an answer fetched before the refusal.
+func TestEmergencyFix(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := testContext(t)
+		user, c, _ := e.userConnector(t, "emergency", "")
+		if conn, err := c.Connect(ctx); err != nil {
+			t.Fatalf("before: %v", err)
+		} else {
+			conn.Close()
+		}
+		pw := randomPassword(t)
+		e.db.SetPassword(t, user, pw)
+		if _, err := c.Connect(ctx); err == nil {
+			t.Fatal("with the old password in the secret: got a connection, want a refusal")
+		}
+		e.putSecret(t, e.secretJSON(t, user, pw))
+		conn, err := c.Connect(ctx)
+		if err != nil {
+			t.Fatalf("first Connect after the secret was fixed: got %v, want a connection", err)
+		}
+		conn.Close()
+	})
+}
+
+// TestStalePendingNotRetried: a failed rotation left an AWSPENDING whose
+// password the database never got, and AWSCURRENT is refused too (its
+// password was changed by hand). Connects keep failing, but each version
+// costs one refused login, not one per Connect.
+func TestStalePendingNotRetried(t *testing.T) {
+	t.Parallel()
+	quickRefresh := func(c *secretcache.Cache) { c.MinRefreshInterval = 10 * time.Millisecond }
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := testContext(t)
+		relay := e.viaRelay(t)
+		user, c, _ := e.userConnector(t, "stale", "")
+		e.putSecret(t, e.secretJSON(t, user, randomPassword(t)), stagePending)
+		e.db.SetPassword(t, user, randomPassword(t))
+		relay.Reset()
+		for i := range 8 {
+			_, err := c.Connect(ctx)
+			if err == nil {
+				t.Fatalf("Connect %d: got a connection, want a refusal", i)
+			}
+			if !e.db.IsAuthError(err) {
+				t.Fatalf("Connect %d: got %v, want the refusal reachable", i, err)
+			}
+		}
+		if got := relay.Counts(); got.Total() != 2 {
+			t.Errorf("8 Connects: the database refused %d logins (%v), want 2: AWSCURRENT and AWSPENDING once each", got.Total(), got.Refused)
+		}
+	}, quickRefresh)
+}
+
+// TestAccountRefusalStopsLadder: a user the database refuses to let in
+// whatever the password (MySQL/MariaDB ACCOUNT LOCK, PostgreSQL NOLOGIN or
+// a pg_hba.conf reject) is not replaced by its alternating partner, even
+// though AWSPREVIOUS holds the partner's working credentials, and is not
+// tried again by the next Connect.
+func TestAccountRefusalStopsLadder(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		engine Engine
+		deny   func(t *testing.T, e *env, user string)
+		code   string
+	}{
+		{"mysql ACCOUNT LOCK", MySQL, func(t *testing.T, e *env, user string) { e.db.DenyLogin(t, user) }, "4151"},
+		{"postgres NOLOGIN", Postgres, func(t *testing.T, e *env, user string) { e.db.DenyLogin(t, user) }, "28000"},
+		{"postgres pg_hba.conf reject", Postgres, func(t *testing.T, e *env, user string) { e.db.RejectByHBA(t, user) }, "28000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, tt.engine)
+			ctx := testContext(t)
+			relay := e.viaRelay(t)
+			user, pw := e.newUser(t, "denied")
+			clone, clonePW := user+"_clone", randomPassword(t)
+			e.db.CreateUser(t, clone, clonePW)
+			e.createSecret(t, e.secretJSON(t, clone, clonePW))
+			e.putSecret(t, e.secretJSON(t, user, pw)) // AWSPREVIOUS: the clone
+			c, logins := e.connector(t, "")
+			tt.deny(t, e, user)
+			relay.Reset()
+
+			_, err := c.Connect(ctx)
+			if err == nil {
+				t.Fatal("got a connection, want the account refused")
+			}
+			var me *mysql.MySQLError
+			var pe *pgconn.PgError
+			if !errors.As(err, &me) && !errors.As(err, &pe) {
+				t.Errorf("got %v, want the driver's error reachable", err)
+			}
+			if got := logins.take(); len(got) != 1 {
+				t.Errorf("got logins %v, want one: no fallback after an account refusal", got)
+			}
+			got := relay.Counts()
+			if got.Accepted != 0 || got.Total() != 1 || got.Refused[tt.code] != 1 {
+				t.Errorf("the database saw %+v, want one login refused with %s and none accepted", got, tt.code)
+			}
+
+			_, err = c.Connect(ctx)
+			var ce *ConnectError
+			if !errors.As(err, &ce) || !ce.Withheld {
+				t.Errorf("second Connect: got %v, want a ConnectError that withheld the refused credentials", err)
+			}
+			if got := relay.Counts(); got.Total() != 1 || got.Accepted != 0 {
+				t.Errorf("after a second Connect the database saw %+v, want nothing more", got)
+			}
+			if s := c.Stats(); s.Denied != 1 || s.Withheld != 1 || s.FallbackLogins() != 0 {
+				t.Errorf("got stats %+v, want 1 denied, 1 withheld, no fallback", s)
+			}
+		})
+	}
+}
+
+// TestFallbackLoggedAndCounted: a login with AWSPENDING is logged at WARN
+// through the cache's logger, with the secret, the stage and the user and
+// no password, and counted in the Connector's statistics.
+func TestFallbackLoggedAndCounted(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := testContext(t)
+		user, c, _ := e.userConnector(t, "logged", "")
+		r := e.startRotation(t, false)
+		r.setSecret(t)
+		conn, err := c.Connect(ctx)
+		if err != nil {
+			t.Fatalf("in the window: %v", err)
+		}
+		conn.Close()
+		if s := c.Stats(); s.PendingLogins != 1 || s.FallbackLogins() != 1 || s.Refused != 1 || s.Recoveries != 1 {
+			t.Errorf("got stats %+v, want 1 refused, 1 recovery, 1 AWSPENDING login", s)
+		}
+		var found bool
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, r.password) {
+				t.Fatal("a log line holds the password")
+			}
+			var rec map[string]any
+			if json.Unmarshal([]byte(line), &rec) != nil || rec["secret_id"] != e.id {
+				continue
+			}
+			found = rec["level"] == "WARN" && rec["stage"] == stagePending && rec["username"] == user
+		}
+		if !found {
+			t.Errorf("no WARN record with secret_id, stage AWSPENDING and username in %s", logs.String())
+		}
+	}, func(c *secretcache.Cache) { c.Logger = logger })
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer // guarded by mu
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestLoginGateAbandons: logins queued at the gate behind a refused one
+// are abandoned before they send the refused credentials.
+func TestLoginGateAbandons(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, fakeSecret("app", "p1"))
+	db := &fakeDB{accounts: map[string]string{"app": "p2"}}
+	c, _ := e.fakeConnector(t, "?loginConcurrency=1", db)
+	l := &login{deadline: time.Now().Add(time.Minute), gate: c.gate, ladder: &c.ladder, version: "v1"}
+	if err := l.send(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	queued := &login{deadline: time.Now().Add(time.Minute), gate: c.gate, ladder: &c.ladder, version: "v1"}
+	done := make(chan error)
+	go func() { done <- queued.send(context.Background()) }()
+	c.ladder.refuse("v1", authFailure, errors.New("refused"), time.Now())
+	l.release()
+	if err := <-done; !errors.Is(err, errAbandoned) || !queued.abandoned {
+		t.Errorf("queued login: got %v, want it abandoned", err)
+	}
+	queued.release()
+	if !c.gate.TryAcquire(1) {
+		t.Error("the gate's slot was not given back")
+	}
+}
+
+// TestLadderForgetsOldRefusals: every single-user rotation leaves a
+// refused version behind; the ladder does not keep them forever.
+func TestLadderForgetsOldRefusals(t *testing.T) {
+	t.Parallel()
+	var l ladder
+	now := time.Now()
+	for i := range 100 {
+		l.refuse(strconv.Itoa(i), authFailure, errors.New("refused"), now)
+		now = now.Add(time.Hour)
+	}
+	l.mu.Lock()
+	n := len(l.refused)
+	l.mu.Unlock()
+	if n > maxRefused {
+		t.Errorf("got %d refused versions remembered, want at most %d", n, maxRefused)
+	}
+	if !l.isRefused("99", now.Add(-time.Hour)) {
+		t.Error("the last refusal was forgotten")
+	}
+}
