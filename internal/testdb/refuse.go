@@ -31,7 +31,7 @@ func NewMySQL(t testing.TB) *Server {
 		if err != nil {
 			return nil, err
 		}
-		return launchMariaDB(server, install)
+		return launchMariaDB(server, install, nil)
 	}()
 	if err != nil {
 		if skip, msg := reaction(err, os.Getenv(EnvCI)); skip {
