@@ -348,3 +348,32 @@ func TestAESGCMFreshBinary(t *testing.T) {
 		t.Error("wiping one hit's slice changed another hit or the sealed value")
 	}
 }
+
+// TestAESGCMBinaryHitIsTheOnlyCopy reads a binary secret through a cache
+// with the hook and wipes what it got: a second read still works, so the
+// caller held a copy of its own, and it was the hook's fresh slice.
+func TestAESGCMBinaryHitIsTheOnlyCopy(t *testing.T) {
+	t.Parallel()
+	h, err := NewAESGCM(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var _ secretcache.FreshBinaryHook = h
+	srv := secretsmanagertest.NewServer()
+	defer srv.Close()
+	if _, err := srv.CreateBinarySecret("bin", []byte("raw-key-bytes")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := secretcache.New(func(c *secretcache.Cache) { c.Client = srv.Client(); c.Hook = h })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 2 {
+		got, err := c.GetSecretBinary("bin")
+		if err != nil || string(got) != "raw-key-bytes" {
+			t.Fatalf("got %q, %v", got, err)
+		}
+		clear(got)
+	}
+}

@@ -46,10 +46,10 @@
 //     once and keep what you derive from it rather than reading it per
 //     request, or use a binary secret.
 //   - A SecretBinary hit is copied into a slice allocated for that hit,
-//     which AESGCM neither keeps nor references anywhere (see
-//     AESGCM.FreshBinary), so that a cache that hands that slice on leaves
-//     its caller the only plaintext copy, which the caller can wipe with
-//     clear once done.
+//     which AESGCM neither keeps nor references anywhere, and says so
+//     (AESGCM.FreshBinary, see secretcache.FreshBinaryHook): the cache hands
+//     that slice to the caller instead of copying it again, so the caller
+//     holds the only plaintext copy, which it can wipe with clear once done.
 //
 // # Errors
 //

@@ -121,8 +121,8 @@ func (c *Cache) getString(ctx context.Context, id, stage string) (string, error)
 	return c.openString(id, v)
 }
 
-// getBinary is the read path of the binary getters: a copy the caller may
-// modify.
+// getBinary is the read path of the binary getters: a slice the caller may
+// modify, a copy unless the hook made it for this call (FreshBinaryHook).
 func (c *Cache) getBinary(ctx context.Context, id, stage string) ([]byte, error) {
 	v, err := c.get(ctx, id, stage)
 	if err != nil {
@@ -134,6 +134,9 @@ func (c *Cache) getBinary(ctx context.Context, id, stage string) ([]byte, error)
 	}
 	if bin == nil {
 		return nil, errNoField(id, "SecretBinary")
+	}
+	if c.cfg.freshBinary {
+		return bin, nil
 	}
 	return slices.Clone(bin), nil
 }

@@ -107,6 +107,7 @@ type settings struct {
 	ttl          time.Duration
 	stage        string
 	hook         CacheHook
+	freshBinary  bool // hook implements FreshBinaryHook and says so
 	syncRefresh  bool
 	retryBase    time.Duration
 	retryMax     time.Duration
@@ -146,6 +147,9 @@ func (cfg *CacheConfig) resolve() (settings, error) {
 		logger:       cfg.Logger,
 	}
 	s.tick = tickFor(s.ttl)
+	if fb, ok := cfg.Hook.(FreshBinaryHook); ok {
+		s.freshBinary = fb.FreshBinary()
+	}
 	if s.retryMax < s.retryBase {
 		return settings{}, &InvalidConfigError{Message: fmt.Sprintf("secretcache: RetryMaxDelay %v is less than RetryBaseDelay %v", s.retryMax, s.retryBase)}
 	}

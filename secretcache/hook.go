@@ -37,6 +37,16 @@ type CacheHook interface {
 	Get(data interface{}) interface{}
 }
 
+// FreshBinaryHook is an optional interface of a CacheHook. A hook whose
+// FreshBinary returns true promises that the SecretBinary of every value its
+// Get returns is a slice made for that call alone, which the hook neither
+// keeps nor references. GetSecretBinary and its twins then hand that slice
+// to their caller instead of a copy, so that reading a binary secret leaves
+// no second, unwiped copy of it in memory. hook.AESGCM implements it.
+type FreshBinaryHook interface {
+	FreshBinary() bool
+}
+
 // hookPut runs Hook.Put on out, turning an error result or a panic into a
 // *HookError.
 func (c *Cache) hookPut(id string, out *secretsmanager.GetSecretValueOutput) (kept any, err error) {

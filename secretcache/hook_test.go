@@ -2,6 +2,7 @@ package secretcache
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -147,5 +148,41 @@ func TestHookPanicIsHookError(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// freshHook returns a new slice from every Get and remembers the last one.
+type freshHook struct {
+	fresh bool
+	last  atomic.Pointer[[]byte]
+}
+
+func (h *freshHook) Put(d interface{}) interface{} { return d }
+func (h *freshHook) Get(d interface{}) interface{} {
+	out := *d.(*secretsmanager.GetSecretValueOutput)
+	b := slices.Clone(out.SecretBinary)
+	h.last.Store(&b)
+	out.SecretBinary = b
+	return &out
+}
+func (h *freshHook) FreshBinary() bool { return h.fresh }
+
+// TestFreshBinaryHookSliceIsHandedOver: a hook that makes each binary it
+// returns for that call alone gets it handed to the caller, not copied, so
+// that no unwiped second copy exists; any other hook's slice is copied.
+func TestFreshBinaryHookSliceIsHandedOver(t *testing.T) {
+	t.Parallel()
+	for _, fresh := range []bool{true, false} {
+		h := &freshHook{fresh: fresh}
+		c, f, _ := newTestCache(t, func(c *Cache) { c.Hook = h })
+		f.putBinary("bin", "AWSCURRENT", "v1", []byte(hunter))
+		got, err := c.GetSecretBinary("bin")
+		if err != nil || string(got) != hunter {
+			t.Fatalf("got %q, %v", got, err)
+		}
+		same := &got[0] == &(*h.last.Load())[0]
+		if same != fresh {
+			t.Errorf("FreshBinary %v: caller got the hook's own slice: %v", fresh, same)
+		}
 	}
 }

@@ -77,7 +77,11 @@ func launchMariaDB(server, install string, files *tlsFiles) (_ *Server, err erro
 		}
 	}()
 	root := os.Geteuid() == 0
-	args := []string{"--no-defaults", "--datadir=" + filepath.Join(dir, "data"),
+	// The installer's server gets a temporary directory of its own: a
+	// server starting elsewhere removes the "#sql" files it finds in its
+	// temporary directory, and with the default, /tmp, that was this
+	// installer's tables whenever tests start servers in parallel.
+	args := []string{"--no-defaults", "--datadir=" + filepath.Join(dir, "data"), "--tmpdir=" + dir,
 		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"}
 	if root {
 		args = append(args, "--user=root")
