@@ -33,7 +33,9 @@ import (
 //     AWSCURRENT version, detached from any one caller (see recover):
 //     4.1 fetch AWSCURRENT now (a fresh answer: the cache's forced refresh
 //     never reuses a fetch that started earlier) and log in with it if it
-//     is another version, not refused;
+//     is another version, not refused; if the database refused that
+//     version too (a rotation that followed another before the cache saw
+//     the first one finish), the fallbacks stand in for it instead;
 //     4.2 unless the account was refused or fallbacks are off, fetch
 //     AWSPENDING and AWSPREVIOUS now and log in with AWSPENDING if a
 //     rotation is in progress (its version does not carry AWSCURRENT) and
@@ -42,7 +44,10 @@ import (
 //     4.3 else with AWSPREVIOUS if the fallbackPrevious policy allows its
 //     user (by default: the other user of an alternating-users pair, whose
 //     new user may not be ready yet);
-//     4.4 a fallback that let the login in becomes the route of step 2b.
+//     4.4 a fallback that let the login in becomes the route of step 2b;
+//     4.5 if none did, but AWSPENDING turned out to carry AWSCURRENT or
+//     AWSPREVIOUS to be the refused version (finishSecret ran after the
+//     fetch of 4.1), fetch AWSCURRENT again and log in with it.
 //     The Connect that started the recovery takes the connection it opened;
 //     the others plan again. A recovery that failed answers only the
 //     Connects whose refusal (or start) came before its fetches did; the
@@ -239,20 +244,21 @@ func (c *Connector) abort(rec *recovery, err error) {
 	close(rec.done)
 }
 
-// recoverSteps are steps 4.1 to 4.4. It returns the connection of the
+// recoverSteps are steps 4.1 to 4.5. It returns the connection of the
 // login that got in, or the error of rec.from's refusal.
 func (c *Connector) recoverSteps(ctx context.Context, rec *recovery, cache *secretcache.Cache, cur *template, a *attempts) (driver.Conn, error) {
 	refusal, accountDenied := c.ladder.refusalOf(rec.from)
 	if refusal == nil {
 		return nil, nil // accepted meanwhile: the waiting Connects plan again
 	}
+	// from is the refused AWSCURRENT the fallback stands in for: rec.from,
+	// or the version 4.1 found if the database refused that one too (a
+	// rotation that followed another before the cache saw the first
+	// finish), which is what the cache holds for the Connects afterwards.
+	from := rec.from
 	// 4.1
-	if l, ok := c.fresh(ctx, cache, stageCurrent, a); ok && l.version != rec.from {
-		conn, f, err := a.tryFresh(ctx, l)
-		if err == nil || !f.refused() {
-			return conn, err
-		}
-		cur = l.template
+	if conn, err, done := c.recoverCurrent(ctx, cache, a, &from, &cur); done {
+		return conn, err
 	}
 	if accountDenied || c.cfg.NoFallback || ctx.Err() != nil {
 		return nil, refusal
@@ -260,39 +266,70 @@ func (c *Connector) recoverSteps(ctx context.Context, rec *recovery, cache *secr
 	// 4.2 and 4.3, one after the other: the cache rate-limits each stage
 	// on its own, so the second fetch does not wait for the first's limit,
 	// and the common case needs only AWSPENDING.
+	moved := false
 	for _, stage := range [...]string{stagePending, stagePrevious} {
 		if stage == stagePrevious && c.cfg.Previous == PreviousNever || a.n == maxAttempts {
 			break
 		}
-		cd, err := c.candidate(ctx, cache, stage, cur)
+		cd, err := c.candidate(ctx, cache, stage, cur, from)
 		if err != nil {
 			a.fetchFailed(ctx, stage, err)
 		}
+		moved = moved || cd.moved
 		if !cd.ok {
 			continue
 		}
 		conn, f, err := a.tryFresh(ctx, cd.creds)
 		if err == nil {
 			// 4.4
-			c.ladder.setRoute(rec.from, cd.stage, cd.version, time.Now())
+			c.ladder.setRoute(from, cd.stage, cd.version, time.Now())
 			return conn, nil
 		}
 		if !f.refused() || f == denied {
 			return nil, err
 		}
 	}
+	// 4.5
+	if moved && a.n < maxAttempts && ctx.Err() == nil {
+		if conn, err, done := c.recoverCurrent(ctx, cache, a, &from, &cur); done {
+			return conn, err
+		}
+	}
 	return nil, refusal
+}
+
+// recoverCurrent is step 4.1 (and 4.5): it fetches AWSCURRENT now and logs
+// in with it if it is not *from and not refused. done reports that the
+// recovery is over, with conn or err. Otherwise, when AWSCURRENT is a
+// version the database refused (now or before), *from and *cur become it.
+func (c *Connector) recoverCurrent(ctx context.Context, cache *secretcache.Cache, a *attempts, from *string, cur **template) (conn driver.Conn, err error, done bool) {
+	l, ok := c.fresh(ctx, cache, stageCurrent, a)
+	if !ok || l.version == *from {
+		return nil, nil, false
+	}
+	if !c.ladder.isRefused(l.version, time.Now()) {
+		conn, f, err := a.tryFresh(ctx, l)
+		if err == nil || !f.refused() || f == denied {
+			return conn, err, true
+		}
+	}
+	*from, *cur = l.version, l.template
+	return nil, nil, false
 }
 
 // candidate is a fallback version that step 4.2 or 4.3 may log in with.
 type candidate struct {
 	creds
 	ok bool
+	// moved says that the fetch showed AWSCURRENT on another version than
+	// the refused one, from: AWSPENDING carries AWSCURRENT, or
+	// AWSPREVIOUS is from. finishSecret ran after step 4.1's fetch.
+	moved bool
 }
 
 // candidate fetches stage now and says whether the recovery may log in
-// with it after cur was refused.
-func (c *Connector) candidate(ctx context.Context, cache *secretcache.Cache, stage string, cur *template) (candidate, error) {
+// with it after cur, the template of version from, was refused.
+func (c *Connector) candidate(ctx context.Context, cache *secretcache.Cache, stage string, cur *template, from string) (candidate, error) {
 	v, err := cache.Refresh(ctx, c.cfg.SecretID, stage)
 	if err != nil {
 		return candidate{}, err
@@ -301,21 +338,25 @@ func (c *Connector) candidate(ctx context.Context, cache *secretcache.Cache, sta
 	if err != nil {
 		return candidate{}, err
 	}
-	if l.version != v.VersionID && v.VersionID != "" || c.ladder.isRefused(l.version, time.Now()) {
-		return candidate{}, nil // moved again meanwhile, or refused already
+	if l.version != v.VersionID && v.VersionID != "" {
+		return candidate{}, nil // moved again meanwhile
 	}
-	ok := false
+	isCurrent := containsStage(v.Stages, stageCurrent)
+	cd := candidate{creds: l, moved: isCurrent && l.version != from || stage == stagePrevious && l.version == from}
+	if c.ladder.isRefused(l.version, time.Now()) {
+		return cd, nil // refused already
+	}
 	switch stage {
 	case stagePending:
-		ok = !containsStage(v.Stages, stageCurrent) && l.username == cur.username
+		cd.ok = !isCurrent && l.username == cur.username
 	case stagePrevious:
-		ok = c.cfg.Previous.allows(l.username, cur.username)
+		cd.ok = c.cfg.Previous.allows(l.username, cur.username)
 	}
-	return candidate{creds: l, ok: ok}, nil
+	return cd, nil
 }
 
-// fresh fetches stage now and returns its credentials unless the fetch
-// failed or the version is refused.
+// fresh fetches stage now and returns its credentials, unless the fetch
+// failed.
 func (c *Connector) fresh(ctx context.Context, cache *secretcache.Cache, stage string, a *attempts) (creds, bool) {
 	if _, err := cache.Refresh(ctx, c.cfg.SecretID, stage); err != nil {
 		a.fetchFailed(ctx, stage, err)
@@ -326,7 +367,7 @@ func (c *Connector) fresh(ctx context.Context, cache *secretcache.Cache, stage s
 		a.fetchFailed(ctx, stage, err)
 		return creds{}, false
 	}
-	return l, !c.ladder.isRefused(l.version, time.Now())
+	return l, true
 }
 
 // allows reports whether the policy lets a Connect refused as user cur log

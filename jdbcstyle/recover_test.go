@@ -6,9 +6,12 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/secretcache/secretcache-go/secretcache"
 )
 
@@ -191,5 +194,130 @@ func TestDetourNotRetried(t *testing.T) {
 				t.Errorf("second Connect: got %v, want the authentication error", err)
 			}
 		})
+	}
+}
+
+// hookedClient runs before, once armed, ahead of the first GetSecretValue
+// of stage: it lets a test change the secret at an exact point of a
+// recovery.
+type hookedClient struct {
+	secretcache.SecretsManagerAPIClient
+	stage  string
+	mu     sync.Mutex
+	before func() // guarded by mu; cleared once run
+}
+
+func (h *hookedClient) arm(stage string, before func()) {
+	h.mu.Lock()
+	h.stage, h.before = stage, before
+	h.mu.Unlock()
+}
+
+func (h *hookedClient) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	h.mu.Lock()
+	var f func()
+	if h.before != nil && aws.ToString(in.VersionStage) == h.stage {
+		f, h.before = h.before, nil
+	}
+	h.mu.Unlock()
+	if f != nil {
+		f()
+	}
+	return h.SecretsManagerAPIClient.GetSecretValue(ctx, in, opts...)
+}
+
+// newHookedEnv is newFakeEnv whose cache reads through a hookedClient,
+// with forced refreshes not rate-limited.
+func newHookedEnv(t *testing.T, value string) (*env, *hookedClient) {
+	t.Helper()
+	h := &hookedClient{}
+	e := newFakeEnv(t, value, func(c *secretcache.Cache) {
+		h.SecretsManagerAPIClient = c.Client
+		c.Client = h
+		c.MinRefreshInterval = time.Nanosecond
+	})
+	return e, h
+}
+
+// finishSecret moves AWSCURRENT to the version labelled AWSPENDING and
+// takes AWSPENDING off it, as a rotation's last step does.
+func (e *env) finishSecret(t *testing.T) {
+	t.Helper()
+	versions, err := e.sm.VersionStages(e.id)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	var pending string
+	for v, labels := range versions {
+		if slices.Contains(labels, stagePending) {
+			pending = v
+		}
+	}
+	e.moveCurrent(t, stagePending)
+	if _, err := e.sm.Client().UpdateSecretVersionStage(context.Background(), &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId: aws.String(e.id), VersionStage: aws.String(stagePending), RemoveFromVersionId: aws.String(pending),
+	}); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestRecoveryMeetsFinishSecret: finishSecret runs while a recovery reads
+// the secret, after it read AWSCURRENT and before it read AWSPENDING, so
+// that AWSPENDING is gone and AWSPREVIOUS is the version the recovery
+// thought current. AWSCURRENT moved: the Connect logs in with it rather
+// than fail.
+func TestRecoveryMeetsFinishSecret(t *testing.T) {
+	t.Parallel()
+	e, h := newHookedEnv(t, fakeSecret("app", "p0"))
+	e.cacheCurrent(t)
+	e.putSecret(t, fakeSecret("app", "p1"), stagePending)
+	c, logins := e.fakeConnector(t, "", &fakeDB{accounts: map[string]string{"app": "p1"}})
+	h.arm(stagePending, func() { e.finishSecret(t) })
+
+	conn, err := c.Connect(context.Background())
+	if err != nil {
+		t.Fatalf("got %v, want a connection with the version finishSecret made current", err)
+	}
+	conn.Close()
+	if got := logins.take(); len(got) != 2 || got[1] != stageCurrent {
+		t.Errorf("got logins %v, want AWSCURRENT twice", got)
+	}
+}
+
+// TestBackToBackRotations: a second single-user rotation comes before the
+// Connector saw the first one finish, so the cache refreshes AWSCURRENT to
+// a version the database has refused already. The recovery's fallback
+// stands in for that version, not only for the one the recovery started
+// from: the next Connect uses it without another recovery.
+func TestBackToBackRotations(t *testing.T) {
+	t.Parallel()
+	e, _ := newHookedEnv(t, fakeSecret("app", "p0"))
+	e.cacheCurrent(t)
+	db := &fakeDB{accounts: map[string]string{"app": "p1"}}
+	c, logins := e.fakeConnector(t, "", db)
+	e.putSecret(t, fakeSecret("app", "p1"), stagePending)
+	if conn, err := c.Connect(context.Background()); err != nil {
+		t.Fatalf("first rotation's window: %v", err)
+	} else {
+		conn.Close()
+	}
+	e.finishSecret(t)
+	e.putSecret(t, fakeSecret("app", "p2"), stagePending)
+	db.setPassword("app", "p2")
+	logins.take()
+
+	for i := range 3 {
+		conn, err := c.Connect(context.Background())
+		if err != nil {
+			t.Fatalf("second rotation's window, Connect %d: %v", i, err)
+		}
+		conn.Close()
+	}
+	if got, want := logins.take(), []string{stagePending, stagePending, stagePending, stagePending}; !slices.Equal(got, want) {
+		t.Errorf("got logins %v, want %v: the refused route once, then the new AWSPENDING", got, want)
+	}
+	if got := c.Stats().Recoveries; got != 2 {
+		t.Errorf("got %d recoveries, want 2: one per rotation", got)
 	}
 }
