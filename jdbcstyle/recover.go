@@ -62,6 +62,7 @@ import (
 // ctx carries the Connect's deadline, a.deadline.
 func (c *Connector) connect(ctx context.Context, cache *secretcache.Cache, a *attempts) (driver.Conn, error) {
 	since := time.Now() // a failed recovery answers this Connect only if it started after since
+	waitedFor := ""     // the version whose recoveries waits counts
 	for waits := 0; ; {
 		// 1.
 		cur, err := c.resolve(ctx, cache, stageCurrent)
@@ -71,6 +72,11 @@ func (c *Connector) connect(ctx context.Context, cache *secretcache.Cache, a *at
 		// 2.
 		p := c.ladder.planFor(cur.version, time.Now())
 		if p.rec != nil {
+			if cur.version != waitedFor {
+				// AWSCURRENT moved on since the last wait: the secret
+				// changes, and this is another refusal to recover from.
+				waits, waitedFor = 0, cur.version
+			}
 			if waits == maxWaits && !p.started {
 				// Still refused after the recoveries this Connect waited
 				// for, and another one running: give up on the refusal.
@@ -285,7 +291,7 @@ func (c *Connector) recoverSteps(ctx context.Context, rec *recovery, cache *secr
 			c.ladder.setRoute(from, cd.stage, cd.version, time.Now())
 			return conn, nil
 		}
-		if !f.refused() || f == denied {
+		if !f.refused() && f != abandoned || f == denied {
 			return nil, err
 		}
 	}
@@ -309,7 +315,9 @@ func (c *Connector) recoverCurrent(ctx context.Context, cache *secretcache.Cache
 	}
 	if !c.ladder.isRefused(l.version, time.Now()) {
 		conn, f, err := a.tryFresh(ctx, l)
-		if err == nil || !f.refused() || f == denied {
+		// A login abandoned at the gate found the version refused by
+		// another Connect meanwhile: refused, as far as the ladder goes.
+		if err == nil || !f.refused() && f != abandoned || f == denied {
 			return conn, err, true
 		}
 	}

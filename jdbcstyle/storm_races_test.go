@@ -1,0 +1,132 @@
+package jdbcstyle
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/secretcache/secretcache-go/internal/loginrelay"
+)
+
+// These tests play rotations in the shapes that TestRotationsUnderPool does
+// not: back to back without waiting for the cache to catch up, with the
+// steps taken as fast as a Lambda takes them (Connects starting at
+// finishSecret), and with the alternating partner created by setSecret.
+// Refused logins are counted at a relay.
+
+// rotationShape says how playShaped plays its rotations.
+type rotationShape struct {
+	alternating bool
+	// fast takes setSecret, testSecret and finishSecret one after the
+	// other, without waiting for the workload between them.
+	fast bool
+	// createClone makes setSecret create the alternating partner, as
+	// AWS's template does on the first rotation, instead of the test
+	// creating it beforehand.
+	createClone bool
+	rotations   int
+}
+
+// playShaped plays s.rotations rotations under w, back to back: the next
+// createSecret comes as soon as the workload has run a few queries after
+// finishSecret, without waiting for the cache.
+func playShaped(t *testing.T, e *env, relay *loginrelay.Relay, w *workload, s rotationShape) {
+	t.Helper()
+	// step lets the workload run queries and open new connections.
+	step := func(queries int64, logins int) {
+		w.advance(t, queries)
+		awaitLogins(t, relay, logins)
+	}
+	step(200, 10)
+	for i := range s.rotations {
+		relay.Reset()
+		r := e.startRotation(t, s.alternating)
+		if !s.fast {
+			step(50, 5)
+		}
+		if s.createClone && i == 0 {
+			e.db.CreateUser(t, r.user, r.password)
+		} else {
+			r.setSecret(t)
+		}
+		if !s.fast {
+			step(100, 10)
+		}
+		r.testSecret(t)
+		r.finishSecret(t)
+		step(100, 10)
+		got := relay.Counts()
+		if got.Total() > 3 {
+			t.Errorf("rotation %d: the database refused %d logins (%v), want at most 3", i, got.Total(), got.Refused)
+		}
+		t.Logf("rotation %d: refused %v, accepted %d", i, got.Refused, got.Accepted)
+	}
+}
+
+// awaitLogins waits until the relay has seen n more logins accepted.
+func awaitLogins(t *testing.T, relay *loginrelay.Relay, n int) {
+	t.Helper()
+	target := relay.Counts().Accepted + n
+	deadline := time.Now().Add(time.Minute)
+	for relay.Counts().Accepted < target {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database let %d logins in within a minute, want %d", relay.Counts().Accepted, target)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a counter, not waiting for state
+	}
+}
+
+var rotationShapes = []struct {
+	name  string
+	shape rotationShape
+}{
+	{"single user back to back", rotationShape{rotations: 4}},
+	{"single user fast steps", rotationShape{fast: true, rotations: 4}},
+	{"alternating back to back", rotationShape{alternating: true, rotations: 4}},
+	{"alternating fast, clone made by setSecret", rotationShape{alternating: true, fast: true, createClone: true, rotations: 4}},
+}
+
+// TestRotationShapes runs rotationShapes under a sql.DB of 50 goroutines
+// whose connections live 200ms, on both engines.
+func TestRotationShapes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range rotationShapes {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			forEachEngine(t, func(t *testing.T, e *env) {
+				relay := e.viaRelay(t)
+				user, c, _ := e.userConnector(t, "shape", "")
+				if tt.shape.alternating && !tt.shape.createClone {
+					e.db.CreateUser(t, user+"_clone", randomPassword(t))
+				}
+				db := e.openDB(t, c)
+				db.SetMaxIdleConns(50)
+				db.SetConnMaxLifetime(200 * time.Millisecond)
+				w := runWorkload(t, 50, func(ctx context.Context) (string, error) { return e.whoami(ctx, db) })
+				playShaped(t, e, relay, w, tt.shape)
+				w.check(t, user, user+"_clone")
+			})
+		})
+	}
+}
+
+// TestPgxPoolRotationShapes is TestRotationShapes with a pgxpool.Pool.
+func TestPgxPoolRotationShapes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range rotationShapes {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, Postgres)
+			relay := e.viaRelay(t)
+			user, pw := e.newUser(t, "pgxshape")
+			e.createSecret(t, e.secretJSON(t, user, pw))
+			if tt.shape.alternating && !tt.shape.createClone {
+				e.db.CreateUser(t, user+"_clone", randomPassword(t))
+			}
+			pool := e.pgxPool(t, "pool_max_conns=50&pool_max_conn_lifetime=200ms&pool_max_conn_lifetime_jitter=0s")
+			w := runWorkload(t, 50, func(ctx context.Context) (string, error) { return pgxWhoami(ctx, pool) })
+			playShaped(t, e, relay, w, tt.shape)
+			w.check(t, user, user+"_clone")
+		})
+	}
+}
