@@ -20,6 +20,7 @@ import (
 type template struct {
 	version  string           // the version's VersionId (see versionKey)
 	username string           // compared across versions by the ladder
+	addr     address          // where it logs in, DSN overrides applied; compared likewise
 	conn     driver.Connector // the underlying driver's connector, without a password
 	// password is kept only when the cache has no hook: the cache then
 	// holds the secret in clear anyway, and keeping it spares a JSON
@@ -115,7 +116,7 @@ func (c *Connector) build(raw, version string) (*template, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return &template{version: version, username: s.Username, conn: conn}, string(s.Password), nil
+	return &template{version: version, username: s.Username, addr: a, conn: conn}, string(s.Password), nil
 }
 
 // secretPassword reads the password of a secret whose version already has

@@ -67,6 +67,11 @@
 //     privileged user to a least-privilege one with a wrong password must
 //     get an error, not a login as the privileged user.
 //
+// A fallback must name the same server as the refused version (host, port
+// and dbname, after the DSN's overrides): rotations change credentials, not
+// where they are sent, so a stale or tampered AWSPENDING or AWSPREVIOUS
+// that points elsewhere is never tried.
+//
 // A fallback that let a login in is used by the next Connects while the
 // cached AWSCURRENT is the refused version, and AWSCURRENT is fetched again
 // in the background (after 1s, then ever less often) so that they go back to

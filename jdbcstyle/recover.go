@@ -44,6 +44,9 @@ import (
 //     4.3 else with AWSPREVIOUS if the fallbackPrevious policy allows its
 //     user (by default: the other user of an alternating-users pair, whose
 //     new user may not be ready yet);
+//     a fallback must also name the same server (host, port, dbname) as
+//     the refused version: rotations change credentials, never where
+//     they are sent;
 //     4.4 a fallback that let the login in becomes the route of step 2b;
 //     4.5 if none did, but AWSPENDING turned out to carry AWSCURRENT or
 //     AWSPREVIOUS to be the refused version (finishSecret ran after the
@@ -353,6 +356,9 @@ func (c *Connector) candidate(ctx context.Context, cache *secretcache.Cache, sta
 	cd := candidate{creds: l, moved: isCurrent && l.version != from || stage == stagePrevious && l.version == from}
 	if c.ladder.isRefused(l.version, time.Now()) {
 		return cd, nil // refused already
+	}
+	if l.addr != cur.addr {
+		return cd, nil // another server: a fallback never moves the Connector
 	}
 	switch stage {
 	case stagePending:

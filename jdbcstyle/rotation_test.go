@@ -284,3 +284,56 @@ func TestConcurrentConnectsAfterRotation(t *testing.T) {
 		t.Logf("%d concurrent connects after a rotation made %d GetSecretValue calls", n, got)
 	})
 }
+
+// TestFallbackKeepsTheServer: a fallback version that names another server
+// (host, port or database) than the refused AWSCURRENT is not tried, even
+// for the same user or its alternating partner with working credentials: a
+// stale or tampered AWSPENDING must not send the Connector, and the
+// password, somewhere else.
+func TestFallbackKeepsTheServer(t *testing.T) {
+	t.Parallel()
+	for _, stage := range []string{stagePending, stagePrevious} {
+		t.Run(stage, func(t *testing.T) {
+			t.Parallel()
+			forEachEngine(t, func(t *testing.T, e *env) {
+				ctx := testContext(t)
+				elsewhere := e.viaRelay(t) // the fallback's address
+				user, pw := e.newUser(t, "server")
+				fallbackUser := user
+				if stage == stagePrevious {
+					fallbackUser = user + "_clone"
+					e.db.CreateUser(t, fallbackUser, pw)
+				}
+				e.createSecret(t, e.secretJSON(t, fallbackUser, pw))
+				relay := e.viaRelay(t) // AWSCURRENT's address
+				switch stage {
+				case stagePending:
+					e.relay = elsewhere
+					pending := e.secretJSON(t, user, pw)
+					e.relay = relay
+					e.putSecret(t, e.secretJSON(t, user, randomPassword(t)))
+					e.putSecret(t, pending, stagePending)
+				case stagePrevious:
+					// AWSPREVIOUS, the clone, keeps the address it was
+					// created with; AWSCURRENT moves to relay.
+					e.relay = elsewhere
+					e.putSecret(t, e.secretJSON(t, fallbackUser, pw))
+					e.relay = relay
+					e.putSecret(t, e.secretJSON(t, user, randomPassword(t)))
+				}
+				c, logins := e.connector(t, "")
+				elsewhere.Reset()
+				_, err := c.Connect(ctx)
+				if err == nil {
+					t.Errorf("got a connection, want the refusal: %s is on another server", stage)
+				}
+				if got := logins.take(); len(got) != 1 {
+					t.Errorf("got logins %v, want AWSCURRENT's only", got)
+				}
+				if got := elsewhere.Counts(); got.Accepted+got.Total() != 0 {
+					t.Errorf("the other server saw %+v, want no login", got)
+				}
+			})
+		})
+	}
+}
