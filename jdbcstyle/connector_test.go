@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"net"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -165,4 +167,144 @@ func TestConnectContext(t *testing.T) {
 			})
 		})
 	}
+}
+
+// ownGoroutines returns the stacks of the goroutines running code of this
+// package, other than tests.
+func ownGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var own []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "jdbcstyle.(*") && !strings.Contains(g, "testing.tRunner") &&
+			!strings.Contains(g, "jdbcstyle.Test") {
+			own = append(own, g)
+		}
+	}
+	return own
+}
+
+// checkNoOwnGoroutines fails t if goroutines of this package are still
+// running once a deadline passed.
+func checkNoOwnGoroutines(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		own := ownGoroutines()
+		if len(own) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines of the package still run; the first:\n%s", len(own), own[0])
+		}
+		time.Sleep(10 * time.Millisecond) // polling for goroutines to end
+	}
+}
+
+// slowRecoveryEnv is a fake env in a single-user rotation window whose
+// Secrets Manager answers in d: Connects are refused AWSCURRENT and wait
+// for a recovery that waits for Secrets Manager.
+func slowRecoveryEnv(t *testing.T, d time.Duration) (*env, *fakeDB, *Connector) {
+	t.Helper()
+	e := newFakeEnv(t, fakeSecret("app", "p0"))
+	e.cacheCurrent(t)
+	e.putSecret(t, fakeSecret("app", "p1"), stagePending)
+	db := &fakeDB{accounts: map[string]string{"app": "p1"}}
+	c, _ := e.fakeConnector(t, "", db)
+	e.sm.SetLatency("GetSecretValue", d)
+	return e, db, c
+}
+
+// TestCloseDuringRecovery: Close while a recovery waits for Secrets
+// Manager and Connects wait for it returns at once, the Connects fail
+// promptly, and no goroutine of the Connector is left.
+func TestCloseDuringRecovery(t *testing.T) {
+	// Not parallel: it counts goroutines.
+	_, db, c := slowRecoveryEnv(t, time.Minute)
+	errs := make(chan error, 10)
+	for range 10 {
+		go func() {
+			conn, err := c.Connect(context.Background())
+			if err == nil {
+				conn.Close()
+			}
+			errs <- err
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Stats().Recoveries == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no recovery started")
+		}
+		time.Sleep(time.Millisecond) // polling a counter
+	}
+	start := time.Now()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Close took %v, want it to stop the recovery at once", d)
+	}
+	for range 10 {
+		select {
+		case err := <-errs:
+			if err == nil {
+				t.Error("a Connect got a connection from a closed Connector")
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a Connect still waits 10s after Close")
+		}
+	}
+	checkNoOwnGoroutines(t)
+	if n := db.open.Load(); n != 0 {
+		t.Errorf("%d connections left open", n)
+	}
+	if _, err := c.Connect(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Connect after Close: got %v, want ErrClosed", err)
+	}
+}
+
+// TestCancelDuringRecovery: a Connect whose context ends while the
+// recovery it started waits for Secrets Manager returns at once; the
+// recovery goes on for the others, and the connection it opens for the
+// Connect that gave up is closed.
+func TestCancelDuringRecovery(t *testing.T) {
+	// Not parallel: it counts goroutines.
+	e, db, c := slowRecoveryEnv(t, 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Connect(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want the context's error", err)
+	}
+	if d := time.Since(start); d > 250*time.Millisecond {
+		t.Errorf("Connect returned after %v, want it to stop waiting at its deadline", d)
+	}
+	// A second Connect meanwhile waits for the same recovery and gets in.
+	conn, err := c.Connect(context.Background())
+	if err != nil {
+		t.Fatalf("a Connect waiting for the recovery: %v", err)
+	}
+	conn.Close()
+	e.sm.SetLatency("GetSecretValue", 0)
+	deadline := time.Now().Add(10 * time.Second)
+	for db.open.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections left open: the one for the Connect that gave up was not closed", db.open.Load())
+		}
+		time.Sleep(time.Millisecond) // polling a counter
+	}
+	if got := c.Stats().Recoveries; got != 1 {
+		t.Errorf("got %d recoveries, want 1", got)
+	}
+	c.Close()
+	checkNoOwnGoroutines(t)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/secretcache/secretcache-go/secretcache"
@@ -19,6 +20,7 @@ type fakeDB struct {
 	accounts map[string]string // user → password it accepts
 	locked   map[string]bool
 	down     error // when set, every login fails with it
+	open     atomic.Int64 // connections opened and not closed yet
 }
 
 type fakeAuthError struct{ user string }
@@ -29,9 +31,15 @@ type fakeLockedError struct{}
 
 func (fakeLockedError) Error() string { return "fake: account locked" }
 
-type fakeConn struct{ driver.Conn }
+type fakeConn struct {
+	driver.Conn
+	db *fakeDB
+}
 
-func (fakeConn) Close() error { return nil }
+func (c fakeConn) Close() error {
+	c.db.open.Add(-1)
+	return nil
+}
 
 func (db *fakeDB) template(_ address, user string) (driver.Connector, error) {
 	return fakeConnector{db, user}, nil
@@ -75,7 +83,8 @@ func (f fakeConnector) connect(password string) (driver.Conn, error) {
 	case f.db.locked[f.user]:
 		return nil, fakeLockedError{}
 	case f.db.accounts[f.user] == password:
-		return fakeConn{}, nil
+		f.db.open.Add(1)
+		return fakeConn{db: f.db}, nil
 	}
 	return nil, &fakeAuthError{f.user}
 }
