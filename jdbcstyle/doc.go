@@ -79,6 +79,9 @@
 // at WARN level through the cache's Logger (secret ID, stage and username,
 // never the password) and counted (Connector.Stats, DriverStats).
 //
+// A recovery reads the secret once more after a failure that the AWS SDK's
+// standard retryer would retry (throttling, a 5xx, a broken connection),
+// so that one throttled call does not fail every Connect waiting on it.
 // When nothing works, the Connect fails with the error of the refused
 // login, reachable with errors.As as a *mysql.MySQLError or *pgconn.PgError
 // inside a *ConnectError, whose FetchErrors say why a version could not be

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/secretcache/secretcache-go/secretcache"
 )
 
@@ -341,7 +343,7 @@ type candidate struct {
 // candidate fetches stage now and says whether the recovery may log in
 // with it after cur, the template of version from, was refused.
 func (c *Connector) candidate(ctx context.Context, cache *secretcache.Cache, stage string, cur *template, from string) (candidate, error) {
-	v, err := cache.Refresh(ctx, c.cfg.SecretID, stage)
+	v, err := c.refresh(ctx, cache, stage)
 	if err != nil {
 		return candidate{}, err
 	}
@@ -372,7 +374,7 @@ func (c *Connector) candidate(ctx context.Context, cache *secretcache.Cache, sta
 // fresh fetches stage now and returns its credentials, unless the fetch
 // failed.
 func (c *Connector) fresh(ctx context.Context, cache *secretcache.Cache, stage string, a *attempts) (creds, bool) {
-	if _, err := cache.Refresh(ctx, c.cfg.SecretID, stage); err != nil {
+	if _, err := c.refresh(ctx, cache, stage); err != nil {
 		a.fetchFailed(ctx, stage, err)
 		return creds{}, false
 	}
@@ -383,6 +385,23 @@ func (c *Connector) fresh(ctx context.Context, cache *secretcache.Cache, stage s
 	}
 	return l, true
 }
+
+// refresh fetches stage now (cache.Refresh), and once more after a failure
+// that the AWS SDK's standard retryer would retry (throttling, a 5xx, a
+// broken connection): every Connect refused in a rotation waits on the
+// recovery, which must not fail them all for one throttled call, whatever
+// retryer the cache's client has. The second call waits for the cache's
+// rate limit (MinRefreshInterval) and is bounded by ctx, the recovery's
+// deadline.
+func (c *Connector) refresh(ctx context.Context, cache *secretcache.Cache, stage string) (secretcache.Version, error) {
+	v, err := cache.Refresh(ctx, c.cfg.SecretID, stage)
+	if err != nil && ctx.Err() == nil && retryables.IsErrorRetryable(err) == aws.TrueTernary {
+		v, err = cache.Refresh(ctx, c.cfg.SecretID, stage)
+	}
+	return v, err
+}
+
+var retryables = retry.IsErrorRetryables(retry.DefaultRetryables)
 
 // allows reports whether the policy lets a Connect refused as user cur log
 // in as prev, AWSPREVIOUS's user.

@@ -158,3 +158,63 @@ func TestCloseForgets(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretsManagerFaultsDuringRecovery: Secrets Manager throttles or
+// fails while 30 Connects in a single-user rotation window need it to find
+// AWSPENDING, through a client without retries. A fault that passes within
+// a retry costs nothing; one that lasts fails the Connects without more refused logins than the gate
+// allows, and the first Connect after it clears gets in.
+func TestSecretsManagerFaultsDuringRecovery(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault secretsmanagertest.Fault
+		fails bool // the Connects during the fault fail
+	}{
+		{"throttling, transient", secretsmanagertest.Fault{Kind: secretsmanagertest.Throttling, Count: 3}, false},
+		{"500s, transient", secretsmanagertest.Fault{Kind: secretsmanagertest.InternalError, Count: 3}, false},
+		{"throttling that lasts", secretsmanagertest.Fault{Kind: secretsmanagertest.Throttling}, true},
+		{"500s that last", secretsmanagertest.Fault{Kind: secretsmanagertest.InternalError}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			forEachEngine(t, func(t *testing.T, e *env) {
+				ctx := testContext(t)
+				relay := e.viaRelay(t)
+				_, c, _ := e.userConnector(t, "smfault", "")
+				if failed, err := burst(ctx, c, 1); failed > 0 {
+					t.Fatalf("before the rotation: %v", err)
+				}
+				r := e.startRotation(t, false)
+				r.setSecret(t)
+				relay.Reset()
+				e.sm.InjectFault("GetSecretValue", tt.fault)
+
+				failed, err := burst(ctx, c, 30)
+				switch {
+				case tt.fails && failed == 0:
+					t.Errorf("all 30 Connects got in while Secrets Manager failed")
+				case !tt.fails && failed > 0:
+					t.Errorf("%d of 30 Connects failed; the first: %v", failed, err)
+				}
+				if err != nil {
+					var ce *ConnectError
+					if !errors.As(err, &ce) || !e.db.IsAuthError(err) {
+						t.Errorf("got %v, want a ConnectError with the refusal reachable", err)
+					}
+				}
+				if got := relay.Counts(); got.Total() > 2 {
+					t.Errorf("the database refused %d logins (%v), want at most 2", got.Total(), got.Refused)
+				}
+				e.sm.ClearFaults()
+				if failed, err := burst(ctx, c, 1); failed > 0 {
+					t.Errorf("first Connect after the fault cleared: %v", err)
+				}
+				if got := relay.Counts(); got.Total() > 2 {
+					t.Errorf("in all, the database refused %d logins (%v), want at most 2", got.Total(), got.Refused)
+				}
+			})
+		})
+	}
+}
