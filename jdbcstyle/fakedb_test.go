@@ -19,7 +19,7 @@ type fakeDB struct {
 	mu       sync.Mutex
 	accounts map[string]string // user → password it accepts
 	locked   map[string]bool
-	down     error // when set, every login fails with it
+	down     error        // when set, every login fails with it
 	open     atomic.Int64 // connections opened and not closed yet
 }
 
