@@ -321,3 +321,44 @@ func TestBackToBackRotations(t *testing.T) {
 		t.Errorf("got %d recoveries, want 2: one per rotation", got)
 	}
 }
+
+// TestProbeAfterNetworkFailure: the login that tries a refused version
+// again after its backoff fails for another reason than a refusal (the
+// network, a deadline). Another Connect may try it later: the database
+// may have been given the secret's password back meanwhile.
+func TestProbeAfterNetworkFailure(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, fakeSecret("app", "p0"))
+	db := &fakeDB{accounts: map[string]string{"app": "p9"}}
+	c, logins := e.fakeConnector(t, "", db)
+	if _, err := c.Connect(context.Background()); err == nil {
+		t.Fatal("got a connection, want a refusal")
+	}
+	v0 := c.templates[0].Load().version
+	due := func() {
+		c.ladder.mu.Lock()
+		c.ladder.refused[v0].retryAt = time.Now().Add(-time.Second)
+		c.ladder.mu.Unlock()
+	}
+	due()
+	db.mu.Lock()
+	db.down = errors.New("fake: connection reset")
+	db.mu.Unlock()
+	logins.take()
+	if _, err := c.Connect(context.Background()); err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("probe during the outage: got %v, want the network error", err)
+	}
+	db.mu.Lock()
+	db.down = nil
+	db.mu.Unlock()
+	db.setPassword("app", "p0")
+	due()
+	conn, err := c.Connect(context.Background())
+	if err != nil {
+		t.Fatalf("after the outage, with the password back: got %v, want the version tried again", err)
+	}
+	conn.Close()
+	if got, want := logins.take(), []string{stageCurrent, stageCurrent}; !slices.Equal(got, want) {
+		t.Errorf("got logins %v, want %v", got, want)
+	}
+}

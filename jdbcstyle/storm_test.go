@@ -191,3 +191,59 @@ func playRotations(t *testing.T, e *env, relay *loginrelay.Relay, w *workload, a
 		t.Logf("rotation %d: refused %v, accepted %d", i, got.Refused, got.Accepted)
 	}
 }
+
+// TestBurstAcrossConnectors: a service with several pools on the same
+// secret (a sql.DB per package, an ORM beside a query builder) gets the
+// bound of one: 30 Connects spread over 5 Connectors of the same cache and
+// DSN, arriving together in a single-user rotation window, cost at most 2
+// refused logins in all.
+func TestBurstAcrossConnectors(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := testContext(t)
+		relay := e.viaRelay(t)
+		_, first, _ := e.userConnector(t, "multi", "")
+		cs := []*Connector{first}
+		for range 4 {
+			c, _ := e.connector(t, "")
+			cs = append(cs, c)
+		}
+		for _, c := range cs {
+			if failed, err := burst(ctx, c, 1); failed > 0 {
+				t.Fatalf("before the rotation: %v", err)
+			}
+		}
+		r := e.startRotation(t, false)
+		r.setSecret(t)
+		relay.Reset()
+
+		var wg sync.WaitGroup
+		errs := make(chan error, len(cs))
+		for _, c := range cs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if failed, err := burst(ctx, c, 6); failed > 0 {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("a Connect failed: %v", err)
+		}
+		if got := relay.Counts(); got.Total() > 2 {
+			t.Errorf("the database refused %d logins (%v), want at most 2", got.Total(), got.Refused)
+		}
+		// Closing one Connector leaves the others what they learned.
+		cs[0].Close()
+		relay.Reset()
+		if failed, err := burst(ctx, cs[1], 6); failed > 0 {
+			t.Errorf("after another Connector closed: %v", err)
+		}
+		if got := relay.Counts(); got.Total() > 0 {
+			t.Errorf("after another Connector closed, the database refused %d logins, want none", got.Total())
+		}
+	})
+}
