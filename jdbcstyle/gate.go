@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -45,9 +46,10 @@ type login struct {
 	version string
 	gen     uint64
 
-	held      bool     // a slot of gate is held
-	abandoned bool     // send found the credentials stale
-	conn      net.Conn // the connection the MySQL driver dialled, to clear its deadline
+	held      bool           // a slot of gate is held
+	abandoned bool           // send found the credentials stale
+	conn      net.Conn       // the connection the MySQL driver dialled, to clear its deadline
+	pgConfig  *pgconn.Config // pgconn's copy of the config, to wipe its password after the login
 }
 
 type loginKey struct{}

@@ -72,6 +72,9 @@ func (d *postgresDriver) config(a address, user string) (*pgx.ConnConfig, error)
 	cfg.Password = "" // pgx may have read one from a passfile; the secret's is set per login
 	next := cfg.AfterNetConnect
 	cfg.AfterNetConnect = func(ctx context.Context, c *pgconn.Config, conn net.Conn) (net.Conn, error) {
+		if l := loginFrom(ctx); l != nil {
+			l.pgConfig = c
+		}
 		if next != nil {
 			var err error
 			if conn, err = next(ctx, c, conn); err != nil {
@@ -102,10 +105,19 @@ func setPostgresPassword(ctx context.Context, cfg *pgx.ConnConfig) error {
 
 // login bounds the login with a context deadline, which pgx watches without
 // a goroutine of its own. A failure's error holds no password.
+//
+// The password is wiped from pgconn's copy of the config once the login is
+// over: pgconn keeps that copy for the connection's life, and a stopped
+// timer of the connection can keep the connection, and so the password,
+// reachable for a while after it is closed.
 func (d *postgresDriver) login(ctx context.Context, l *login, conn driver.Connector) (driver.Conn, error) {
 	ctx, cancel := context.WithDeadline(withLogin(ctx, l), l.deadline)
 	defer cancel()
 	c, err := conn.Connect(ctx)
+	if l.pgConfig != nil {
+		l.pgConfig.Password = ""
+		l.pgConfig = nil
+	}
 	if err != nil {
 		scrubPostgresError(err)
 	}
