@@ -47,7 +47,7 @@ func (a *attempts) try(ctx context.Context, l creds, gen uint64) (driver.Conn, f
 	if a.loginCtx != nil {
 		ctx = a.loginCtx
 	}
-	lg := &login{deadline: a.deadline, password: l.password, gate: c.gate, ladder: &c.ladder, version: l.version, gen: gen}
+	lg := &login{deadline: a.deadline, password: l.password, gate: c.gate, ladder: c.ladder, version: l.version, gen: gen}
 	conn, err := c.drv.login(ctx, lg, l.conn)
 	defer lg.release()
 	lg.password = ""

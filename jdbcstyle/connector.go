@@ -28,15 +28,19 @@ const (
 // A Connector shares what its Connects learn from the database: a refusal
 // seen by one is known to all, one recovery runs per refused version, and
 // at most the DSN's loginConcurrency logins wait for a verdict at once (see
-// the package documentation). Give each database one Connector (one
-// sql.DB) per process to get those bounds for its account.
+// the package documentation). Connectors that read the same secret through
+// the same cache with the same engine and DSN share all of that too, so
+// that the bounds hold for the database account whatever the number of
+// pools a service opens on it.
 type Connector struct {
 	cfg    Config
 	engine Engine
 	drv    engineDriver
 	parent driver.Driver // returned by Driver
 	caches cacheSource
-	gate   *semaphore.Weighted // the login gate (see gate.go)
+	acct   *account            // shared with the Connectors of the same account (see shared.go)
+	gate   *semaphore.Weighted // acct's login gate (see gate.go)
+	ladder *ladder             // acct's: what the database's verdicts taught (see ladder.go)
 
 	// templates memoises, per stage, the template of the last version
 	// seen, so that a Connect with a cached version builds nothing.
@@ -44,8 +48,7 @@ type Connector struct {
 	// only a rebuild.
 	templates [3]atomic.Pointer[template]
 
-	ladder ladder // what the database's verdicts taught (see ladder.go)
-	stats  connectorStats
+	stats connectorStats
 
 	// ctx is the context of the work a Connector runs for all its
 	// Connects (recoveries, fetches of AWSCURRENT); Close cancels it and
@@ -113,7 +116,8 @@ func newConnector(caches cacheSource, engine Engine, cfg *Config, parent driver.
 	if n == 0 {
 		n = DefaultLoginConcurrency
 	}
-	c.gate = semaphore.NewWeighted(int64(n))
+	c.acct = joinAccount(accountKey{caches: caches, engine: engine, dsn: cfg.FormatDSN()}, n)
+	c.gate, c.ladder = c.acct.gate, &c.acct.ladder
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }
@@ -147,18 +151,20 @@ func (c *Connector) Stats() Stats { return c.stats.own.snapshot() }
 
 // Close makes later Connect calls fail with ErrClosed, stops the work the
 // Connector runs for its Connects and waits for it, and drops what it
-// learned. Connections already open are not affected, and neither is the
+// learned unless another open Connector shares it (see Connector). Connections already open are not affected, and neither is the
 // cache, which may be shared. Close is idempotent and returns nil.
 func (c *Connector) Close() error {
 	c.mu.Lock()
-	c.closed.Store(true)
+	first := !c.closed.Swap(true)
 	c.mu.Unlock()
 	c.cancel()
 	c.wg.Wait()
 	for i := range c.templates {
 		c.templates[i].Store(nil)
 	}
-	c.ladder.reset()
+	if first {
+		c.acct.leave()
+	}
 	return nil
 }
 

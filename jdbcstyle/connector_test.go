@@ -308,3 +308,45 @@ func TestCancelDuringRecovery(t *testing.T) {
 	c.Close()
 	checkNoOwnGoroutines(t)
 }
+
+// TestCloseSharedRecovery: Connectors of the same cache and DSN share one
+// recovery; when the Connector that runs it is closed, the Connects of the
+// others run their own instead of failing.
+func TestCloseSharedRecovery(t *testing.T) {
+	t.Parallel()
+	e, db, a := slowRecoveryEnv(t, 300*time.Millisecond)
+	b, _ := e.fakeConnector(t, "", db)
+	if a.acct != b.acct {
+		t.Fatal("two Connectors of one cache and DSN do not share their account")
+	}
+	aErr := make(chan error, 1)
+	go func() {
+		_, err := a.Connect(context.Background())
+		aErr <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for a.Stats().Recoveries == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no recovery started")
+		}
+		time.Sleep(time.Millisecond) // polling a counter
+	}
+	bConn := make(chan error, 1)
+	go func() {
+		conn, err := b.Connect(context.Background())
+		if err == nil {
+			conn.Close()
+		}
+		bConn <- err
+	}()
+	a.Close()
+	if err := <-aErr; err == nil {
+		t.Error("the closed Connector's Connect got a connection")
+	}
+	if err := <-bConn; err != nil {
+		t.Errorf("the other Connector's Connect: got %v, want a connection", err)
+	}
+	if got := b.Stats().Recoveries; got != 1 {
+		t.Errorf("the other Connector ran %d recoveries, want 1 of its own", got)
+	}
+}

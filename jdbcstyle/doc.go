@@ -153,8 +153,12 @@
 //
 // A Connector and the registered drivers are safe for concurrent use, as
 // database/sql requires. Config and Secret are plain values. The bounds
-// above are per Connector: give one database account one Connector (one
-// sql.DB or pgxpool.Pool) per process.
+// above hold for all the Connectors that read the same secret through the
+// same cache with the same engine and DSN: they share what they learn and
+// one login gate, so several sql.DB or pgxpool.Pool on one secret (sql.Open
+// called twice with the same DSN, an ORM beside a query builder) cost no
+// more refused logins than one. Connectors that differ in any of these
+// (another cache, other params) bound their refusals apart.
 //
 // # Secrets in memory, errors and logs
 //

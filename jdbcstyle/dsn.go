@@ -11,10 +11,11 @@ import (
 // and Secrets Manager calls included, when the DSN has no loginTimeout.
 const DefaultLoginTimeout = 30 * time.Second
 
-// DefaultLoginConcurrency is how many logins of one Connector may wait for
-// the database's verdict at once when the DSN has no loginConcurrency. It is
-// also the most logins a rotation can get refused before the Connector knows
-// the password changed; see the package documentation.
+// DefaultLoginConcurrency is how many logins of one Connector (and of the
+// Connectors sharing its secret, cache and DSN) may wait for the database's
+// verdict at once when the DSN has no loginConcurrency. It is also the most
+// logins a rotation can get refused before the Connector knows the password
+// changed; see the package documentation.
 const DefaultLoginConcurrency = 2
 
 // maxSecretIDLen is the longest SecretId that Secrets Manager accepts.

@@ -12,7 +12,8 @@ import (
 	"golang.org/x/sync/semaphore"
 )
 
-// The login gate bounds how many logins of one Connector are waiting for
+// The login gate bounds how many logins of one account (the Connectors of
+// one secret, cache and DSN; see account) are waiting for
 // the database's verdict at once. It is what bounds the refused logins of a
 // rotation: when the database starts refusing a password, every login that
 // already sent it is refused, and only then does the Connector know. A

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// ladder is what a Connector knows about the versions of its secret from
-// the database's verdicts: which versions it refused, which fallback stands
+// ladder is what the Connectors of an account (see account) know about
+// the versions of their secret from the database's verdicts: which versions it refused, which fallback stands
 // in for a refused AWSCURRENT, and the recovery under way. Connects share
 // it, so that a refusal seen by one is known to all: nobody sends refused
 // credentials again until the version changes or a backoff passes, and one
@@ -251,6 +251,16 @@ func (l *ladder) checked(now time.Time) {
 	if r := l.route; r != nil {
 		r.every = min(2*r.every, routeCheckLongest)
 		r.checkAt, r.checking = now.Add(r.every), false
+	}
+}
+
+// uncheck gives up a fetch of AWSCURRENT planned for the route that did
+// not run (its Connector closed), so that another Connect may make it.
+func (l *ladder) uncheck() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.route != nil {
+		l.route.checking = false
 	}
 }
 

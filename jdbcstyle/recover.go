@@ -69,6 +69,9 @@ func (c *Connector) connect(ctx context.Context, cache *secretcache.Cache, a *at
 	since := time.Now() // a failed recovery answers this Connect only if it started after since
 	waitedFor := ""     // the version whose recoveries waits counts
 	for waits := 0; ; {
+		if c.closed.Load() {
+			return nil, ErrClosed
+		}
 		// 1.
 		cur, err := c.resolve(ctx, cache, stageCurrent)
 		if err != nil {
@@ -161,7 +164,7 @@ func (c *Connector) await(ctx context.Context, cache *secretcache.Cache, cur *te
 			return conn, nil, false
 		}
 	}
-	if rec.err != nil && !rec.started.Before(since) {
+	if rec.err != nil && !rec.closed && !rec.started.Before(since) {
 		return nil, a.recoveryFailed(ctx, rec), false
 	}
 	return nil, nil, true
@@ -171,12 +174,19 @@ func (c *Connector) await(ctx context.Context, cache *secretcache.Cache, cur *te
 // route, so that they go back to AWSCURRENT once the rotation finished
 // rather than when the cache's TTL ends.
 func (c *Connector) checkCurrent(cache *secretcache.Cache) {
-	c.spawn(func() {
+	spawned := c.spawn(func() {
 		ctx, cancel := context.WithTimeout(c.ctx, c.cfg.LoginTimeout)
 		defer cancel()
-		_, _ = cache.Refresh(ctx, c.cfg.SecretID, stageCurrent)
+		_, err := cache.Refresh(ctx, c.cfg.SecretID, stageCurrent)
+		if err != nil && c.ctx.Err() != nil {
+			c.ladder.uncheck() // closed: another Connector of the account checks
+			return
+		}
 		c.ladder.checked(time.Now())
 	})
+	if !spawned {
+		c.ladder.uncheck()
+	}
 }
 
 // recovery is one run of step 4, shared by the Connects refused with the
@@ -189,6 +199,10 @@ type recovery struct {
 	// Set before done is closed, read after.
 	err       error   // nil when a login got in
 	fetchErrs []error // why versions could not be read
+	// closed says that the Connector running it was closed before it
+	// found a way in: it answers no Connect of the other Connectors of the
+	// account, which plan again.
+	closed bool
 
 	handoff // the connection for the Connect that started it
 }
@@ -245,6 +259,7 @@ func (c *Connector) recover(rec *recovery, cache *secretcache.Cache, cur *templa
 	a := &attempts{c: c, deadline: deadline}
 	conn, err := c.recoverSteps(ctx, rec, cache, cur, a)
 	rec.err, rec.fetchErrs = err, a.fetchErrs
+	rec.closed = conn == nil && c.ctx.Err() != nil
 	rec.give(conn)
 	c.ladder.finish(rec)
 	close(rec.done)
@@ -252,7 +267,7 @@ func (c *Connector) recover(rec *recovery, cache *secretcache.Cache, cur *templa
 
 // abort ends rec, which could not run, with err.
 func (c *Connector) abort(rec *recovery, err error) {
-	rec.err = err
+	rec.err, rec.closed = err, true
 	c.ladder.finish(rec)
 	close(rec.done)
 }

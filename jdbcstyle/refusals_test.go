@@ -200,11 +200,11 @@ func TestLoginGateAbandons(t *testing.T) {
 	e := newFakeEnv(t, fakeSecret("app", "p1"))
 	db := &fakeDB{accounts: map[string]string{"app": "p2"}}
 	c, _ := e.fakeConnector(t, "?loginConcurrency=1", db)
-	l := &login{deadline: time.Now().Add(time.Minute), gate: c.gate, ladder: &c.ladder, version: "v1"}
+	l := &login{deadline: time.Now().Add(time.Minute), gate: c.gate, ladder: c.ladder, version: "v1"}
 	if err := l.send(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	queued := &login{deadline: time.Now().Add(time.Minute), gate: c.gate, ladder: &c.ladder, version: "v1"}
+	queued := &login{deadline: time.Now().Add(time.Minute), gate: c.gate, ladder: c.ladder, version: "v1"}
 	done := make(chan error)
 	go func() { done <- queued.send(context.Background()) }()
 	c.ladder.refuse("v1", authFailure, errors.New("refused"), time.Now())
