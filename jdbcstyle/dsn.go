@@ -168,7 +168,7 @@ func ParseDSN(dsn string) (*Config, error) {
 		}
 		i := paramIndex(key)
 		if i < 0 {
-			if err := checkDriverParam(key, driverNames); err != nil {
+			if err := checkDriverParam(key, rawKey, driverNames); err != nil {
 				return nil, err
 			}
 			driverParams = append(driverParams, seg)
@@ -215,7 +215,10 @@ func paramIndex(key string) int {
 // silently connect without the TLS the first one asked for. Names are
 // compared regardless of case, as pgx forwards unknown names to the server,
 // which does.
-func checkDriverParam(key string, seen []string) error {
+//
+// A repeated param is reported as written (rawKey), %-escapes included: its
+// decoded name may not be printable ("+" is a space).
+func checkDriverParam(key, rawKey string, seen []string) error {
 	for _, name := range credentialParams {
 		if strings.EqualFold(key, name) {
 			return &DSNError{Param: name, Problem: problemCredentials}
@@ -223,7 +226,7 @@ func checkDriverParam(key string, seen []string) error {
 	}
 	for _, name := range seen {
 		if strings.EqualFold(key, name) {
-			return &DSNError{Param: key, Problem: problemRepeated}
+			return &DSNError{Param: rawKey, Problem: problemRepeated}
 		}
 	}
 	return nil
@@ -394,7 +397,7 @@ func (c *Config) FormatDSN() string {
 	if c.Previous != PreviousPair {
 		add("fallbackPrevious", c.Previous.String())
 	}
-	if c.LoginConcurrency != 0 && c.LoginConcurrency != DefaultLoginConcurrency {
+	if c.LoginConcurrency != 0 {
 		add("loginConcurrency", strconv.Itoa(c.LoginConcurrency))
 	}
 	if c.LoginTimeout != 0 && c.LoginTimeout != DefaultLoginTimeout {

@@ -93,6 +93,16 @@ var dsnTests = []struct {
 	{name: "host with a port", in: "db?host=db:3306", wantParam: "host", wantProblem: problemHostPort},
 	{name: "bracketed host with a port", in: "db?host=[::1]:5432", wantParam: "host", wantProblem: problemHostPort},
 	{name: "brackets around a name", in: "db?host=[db]", wantParam: "host", wantProblem: problemHostIPv6},
+	{name: "host with a no-break space", in: "db?host=db%C2%A0", wantParam: "host", wantProblem: problemHostSpace},
+	{name: "host with an ideographic space", in: "db?host=%E3%80%80db", wantParam: "host", wantProblem: problemHostSpace},
+	{name: "host with a byte order mark", in: "db?host=%EF%BB%BFdb", wantParam: "host", wantProblem: problemHostSpace},
+	{name: "host with a zero-width space", in: "db?host=d%E2%80%8Bb", wantParam: "host", wantProblem: problemHostSpace},
+	{name: "host not UTF-8", in: "db?host=d%FFb", wantParam: "host", wantProblem: problemHostSpace},
+	{name: "host list", in: "db?host=db1,db2", wantParam: "host", wantProblem: problemHostChar},
+	{name: "host with user info", in: "db?host=user%40db", wantParam: "host", wantProblem: problemHostChar},
+	{name: "host with a path", in: "db?host=db%2Fx", wantParam: "host", wantProblem: problemHostChar},
+	{name: "host with a query", in: "db?host=db%3Fx", wantParam: "host", wantProblem: problemHostChar},
+	{name: "host with a fragment", in: "db?host=db%23x", wantParam: "host", wantProblem: problemHostChar},
 	{name: "driver param twice", in: "db?sslmode=verify-full&sslmode=disable", wantParam: "sslmode", wantProblem: problemRepeated},
 	{name: "driver param twice in other case", in: "db?tls=true&TLS=false", wantParam: "TLS", wantProblem: problemRepeated},
 	{name: "previous policy unknown", in: "db?fallbackPrevious=sometimes", wantParam: "fallbackPrevious", wantProblem: problemPolicy},
@@ -167,7 +177,7 @@ func TestFormatDSN(t *testing.T) {
 
 var dsnProblems = []string{problemEmptyID, problemIDTooLong, problemIDChar, problemBadARN, problemRepeated,
 	problemEmptyValue, problemEscape, problemKeyEscape, problemPort, problemBool, problemDuration,
-	problemHostEmpty, problemHostSpace, problemHostPort, problemHostIPv6, problemPolicy, problemConcurrency,
+	problemHostEmpty, problemHostSpace, problemHostPort, problemHostIPv6, problemHostChar, problemPolicy, problemConcurrency,
 	problemRegion, problemEndpoint, problemCredentials}
 
 func FuzzParseDSN(f *testing.F) {

@@ -125,6 +125,12 @@ var secretTests = []struct {
 	{name: "host with surrounding white space", in: `{"host":" db.example.com\n","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
 	{name: "host of white space only", in: `{"host":"  ","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
 	{name: "host with brackets around a name", in: `{"host":"[db]","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
+	{name: "host with a no-break space", in: `{"host":"db.example.com\u00a0","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
+	{name: "host with a byte order mark", in: `{"host":"\ufeffdb.example.com","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
+	{name: "host list", in: `{"host":"db1.example.com,db2.example.com","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
+	{name: "host with user info", in: `{"host":"admin@db.example.com","username":"u","password":"` + testPassword + `"}`, wantKey: "host"},
+	{name: "host of unicode letters", in: `{"host":"bücher.example","username":"u","password":"` + testPassword + `"}`,
+		want: &Secret{Host: "bücher.example", Username: "u", Password: testPassword}},
 	{name: "bracketed IPv6 host", in: `{"host":"[::1]","username":"u","password":"` + testPassword + `"}`,
 		want: &Secret{Host: "::1", Username: "u", Password: testPassword}},
 	{name: "bare IPv6 host", in: `{"host":"fd00::5","username":"u","password":"` + testPassword + `"}`,
@@ -202,6 +208,7 @@ var secretProblem = regexp.MustCompile(`^(missing|empty|not a JSON object|malfor
 	`got a JSON (string|number|boolean|object|array), want a (string|number|boolean or a string)|` +
 	`not a port number \(digits only, 1 to 65535\)|missing, required for engine oracle|` +
 	`has white space or control characters|holds a port \(host:port\): give the port on its own|` +
+	`has a character that separates URL parts or hosts \(, / @ \? # \\\)|` +
 	`has brackets around something other than an IPv6 address|` +
 	`not an engine AWS documents \(mysql, mariadb, aurora-mysql, postgres, aurora-postgresql, redshift, oracle, sqlserver, db2, mongo\))$`)
 
