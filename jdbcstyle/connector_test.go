@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net"
 	"runtime"
 	"slices"
@@ -349,4 +350,58 @@ func TestCloseSharedRecovery(t *testing.T) {
 	if got := b.Stats().Recoveries; got != 1 {
 		t.Errorf("the other Connector ran %d recoveries, want 1 of its own", got)
 	}
+}
+
+// TestHostileDSNs feeds DSNs with secrets in their params, repeated and
+// malformed params to NewConnector and, when it accepts them, to Connect
+// against a real server: no error shows a value the DSN carried, nor a
+// driver's connection string.
+func TestHostileDSNs(t *testing.T) {
+	t.Parallel()
+	const mark = "Mark7f3q"
+	tests := []string{
+		"sslpassword=" + mark + "1&sslmode=bogus",
+		"sslpassword=" + mark + "1&sslkey=/nonexistent/" + mark + "2&sslcert=/nonexistent/" + mark + "3&sslmode=require",
+		"sslpassword=" + mark + "1&sslpassword=" + mark + "2",
+		"sslpassword=" + mark + "1",
+		"sslmode=disable&SSLMODE=verify-full",
+		"password=" + mark + "1", "PassWord=" + mark + "1", "pass%77ord=" + mark + "1", "user=" + mark + "1", "passwd=" + mark + "1",
+		"tls=" + mark + "1", "tls=true&tls=false",
+		"host=" + mark + "1:5432", "host=" + mark + "%C2%A0", "port=" + mark + "1",
+		"connect_timeout=" + mark + "1", "options=-c%20password%3D" + mark + "1",
+		"%zz=" + mark + "1", "x=%zz" + mark + "1", "service=" + mark + "1", "passfile=/nonexistent/" + mark + "1",
+		"target_session_attrs=" + mark + "1", "loc=" + mark + "1", "timeout=" + mark + "1",
+		"application_name=" + mark + "1&application_name=" + mark + "2",
+	}
+	forEachEngine(t, func(t *testing.T, e *env) {
+		user, pw := e.newUser(t, "hostile")
+		e.createSecret(t, e.secretJSON(t, user, pw))
+		check := func(t *testing.T, what string, err error) {
+			t.Helper()
+			if err == nil {
+				return
+			}
+			for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+				if strings.Contains(text, mark) || strings.Contains(text, pw) ||
+					strings.Contains(text, "postgres://") || strings.Contains(text, "tcp(") {
+					t.Errorf("%s: the error shows the DSN or a password: %s", what, text)
+				}
+			}
+		}
+		for _, params := range tests {
+			c, err := NewConnector(e.cache, e.engine, e.dsn(params))
+			check(t, "NewConnector("+params+")", err)
+			if err != nil {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			conn, err := c.Connect(ctx)
+			cancel()
+			check(t, "Connect("+params+")", err)
+			if err == nil {
+				conn.Close()
+			}
+			c.Close()
+		}
+	})
 }
