@@ -97,11 +97,13 @@
 //     version changes or a backoff passes: 10s, doubling up to 10 minutes,
 //     with one Connect trying at a time; 1s for a PostgreSQL 28000 that does
 //     not come from PostgreSQL's own authentication code, such as RDS
-//     Proxy's for credentials it has not read from the secret yet. With a
-//     lockout policy of five failures, a password that stays wrong (the
-//     database changed, the secret not yet) is blocked after about five
-//     minutes of Connects, not after five. A Connect that has nothing left
-//     to try fails without a login (ConnectError.Withheld).
+//     Proxy's for credentials it has not read from the secret yet. A
+//     password that stays wrong (the database changed, the secret not yet)
+//     costs loginConcurrency refused logins at once, then one after 10s,
+//     30s, 70s, 150s and so on while Connects keep coming: a lockout policy
+//     of five failures blocks the account after about a minute of Connects,
+//     not after five, one of ten after half an hour. A Connect that has
+//     nothing left to try fails without a login (ConnectError.Withheld).
 //   - Concurrent Connects share one recovery per refused version, which runs
 //     on the Connector's own context: a caller that gives up does not cut
 //     it short for the others. A recovery answers only the Connects whose

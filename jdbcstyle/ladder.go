@@ -52,8 +52,9 @@ type route struct {
 // Backoffs before a refused version is tried again. A password that the
 // database refuses counts towards its lockout policy (MariaDB's
 // max_password_errors, MySQL's FAILED_LOGIN_ATTEMPTS) at every try, so it is
-// retried rarely: with a limit of five, only after about five minutes of
-// refusals. A credential that a proxy does not know yet is retried soon:
+// retried ever more rarely: with a limit of five and the default gate, the
+// fifth refusal comes after 70s, with a limit of ten after half an hour
+// (TestRefusalPace). A credential that a proxy does not know yet is retried soon:
 // the proxy catches up within seconds and refuses before the database sees
 // anything.
 const (

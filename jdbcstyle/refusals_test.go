@@ -238,3 +238,31 @@ func TestLadderForgetsOldRefusals(t *testing.T) {
 		t.Error("the last refusal was forgotten")
 	}
 }
+
+// TestRefusalPace pins the pace of the refused logins that a password that
+// stays wrong costs while Connects keep coming (one per second here), which
+// the package documentation states: loginConcurrency at once, then one at
+// each backoff (10s, doubling): the fifth comes after 70s, the tenth after
+// half an hour.
+func TestRefusalPace(t *testing.T) {
+	t.Parallel()
+	var l ladder
+	start := time.Now()
+	var at []time.Duration // when each refusal happened
+	for range DefaultLoginConcurrency {
+		l.refuse("v", authFailure, errors.New("refused"), start)
+		at = append(at, 0)
+	}
+	for now := start; now.Sub(start) < time.Hour; now = now.Add(time.Second) {
+		if p := l.planFor("v", now); p.probe {
+			l.refuse("v", authFailure, errors.New("refused"), now)
+			at = append(at, now.Sub(start))
+		}
+	}
+	if got, want := at[4], 70*time.Second; got != want {
+		t.Errorf("the fifth refusal came after %v, want %v", got, want)
+	}
+	if got, want := at[9], 1830*time.Second; got != want {
+		t.Errorf("the tenth refusal came after %v, want %v", got, want)
+	}
+}
