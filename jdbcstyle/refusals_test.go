@@ -266,3 +266,41 @@ func TestRefusalPace(t *testing.T) {
 		t.Errorf("the tenth refusal came after %v, want %v", got, want)
 	}
 }
+
+// TestEmergencyFixUnderLoad is TestEmergencyFix under a pool of 50
+// goroutines that keep failing between the two changes: recoveries run and
+// wait for the refresh rate limit when the secret is fixed, yet the first
+// Connect started after the fix gets in.
+func TestEmergencyFixUnderLoad(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := testContext(t)
+		relay := e.viaRelay(t)
+		user, c, _ := e.userConnector(t, "emergload", "")
+		db := e.openDB(t, c)
+		db.SetMaxIdleConns(50)
+		db.SetConnMaxLifetime(200 * time.Millisecond)
+		w := runWorkload(t, 50, func(ctx context.Context) (string, error) { return e.whoami(ctx, db) })
+		w.advance(t, 200)
+		pw := randomPassword(t)
+		relay.Reset()
+		e.db.SetPassword(t, user, pw)
+		deadline := time.Now().Add(time.Minute)
+		for relay.Counts().Total() == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("no login was refused after the password changed")
+			}
+			time.Sleep(5 * time.Millisecond) // polling a counter
+		}
+		w.advance(t, 20) // failing queries: recoveries run
+		e.putSecret(t, e.secretJSON(t, user, pw))
+		conn, err := c.Connect(ctx)
+		if err != nil {
+			t.Fatalf("first Connect after the secret was fixed: got %v, want a connection", err)
+		}
+		conn.Close()
+		if got := relay.Counts(); got.Total() > 3 {
+			t.Errorf("the database refused %d logins (%v), want at most 3", got.Total(), got.Refused)
+		}
+	})
+}

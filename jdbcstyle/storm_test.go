@@ -129,8 +129,13 @@ func TestLockoutPolicyNeverTrips(t *testing.T) {
 			t.Fatalf("rotation %d: the account was blocked (%v)", i, got.Refused)
 		}
 	}
+	// Then rotations back to back, their steps at Lambda speed.
+	playShaped(t, e, relay, w, rotationShape{fast: true, rotations: 3})
+	if got := relay.Counts(); got.Refused["4150"] > 0 {
+		t.Fatalf("fast rotations: the account was blocked (%v)", got.Refused)
+	}
 	w.check(t, user)
-	t.Logf("3 rotations, %d queries: refused %v", w.queries.Load(), relay.Counts().Refused)
+	t.Logf("6 rotations, %d queries: refused %v", w.queries.Load(), relay.Counts().Refused)
 }
 
 // TestRotationsUnderPool plays AWS's single-user and alternating-users
