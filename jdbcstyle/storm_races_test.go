@@ -130,3 +130,51 @@ func TestPgxPoolRotationShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestBurstAtFinishSecret: 30 Connects start while finishSecret runs, in
+// a single-user rotation whose setSecret no Connect has seen yet, so that
+// their recovery reads the secret while its labels move. All get in, at
+// most 2 logins refused.
+func TestBurstAtFinishSecret(t *testing.T) {
+	t.Parallel()
+	for _, route := range []bool{false, true} {
+		name := "no connect since setSecret"
+		if route {
+			name = "a fallback in use"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			forEachEngine(t, func(t *testing.T, e *env) {
+				ctx := testContext(t)
+				relay := e.viaRelay(t)
+				_, c, _ := e.userConnector(t, "atfinish", "")
+				if failed, err := burst(ctx, c, 1); failed > 0 {
+					t.Fatalf("before the rotation: %v", err)
+				}
+				for i := range 3 {
+					relay.Reset()
+					r := e.startRotation(t, false)
+					r.setSecret(t)
+					if route {
+						if failed, err := burst(ctx, c, 5); failed > 0 {
+							t.Fatalf("rotation %d, in the window: %v", i, err)
+						}
+					}
+					done := make(chan struct{})
+					go func() {
+						defer close(done)
+						r.finishSecret(t)
+					}()
+					failed, err := burst(ctx, c, 30)
+					<-done
+					if failed > 0 {
+						t.Errorf("rotation %d: %d of 30 Connects failed; the first: %v", i, failed, err)
+					}
+					if got := relay.Counts(); got.Total() > 2 {
+						t.Errorf("rotation %d: the database refused %d logins (%v), want at most 2", i, got.Total(), got.Refused)
+					}
+				}
+			})
+		})
+	}
+}
