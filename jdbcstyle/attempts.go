@@ -22,6 +22,7 @@ type attempts struct {
 	// engineDriver.login). nil means the ctx given to try.
 	loginCtx  context.Context
 	n         int                  // logins made, the first n of tried
+	limit     int                  // the most logins it may make, at most maxAttempts
 	tried     [maxAttempts]attempt // in order
 	first     error                // the error of the first refused login
 	fetchErrs []error              // why versions the ladder looked for could not be read
@@ -31,6 +32,29 @@ type attempts struct {
 // only to scrub it from the error text.
 type attempt struct {
 	stage, password string
+}
+
+// full reports whether no login is left.
+func (a *attempts) full() bool { return a.n >= a.limit }
+
+// stages returns the staging labels of the logins made, in order.
+func (a *attempts) stages() []string {
+	s := make([]string, a.n)
+	for i, t := range a.tried[:a.n] {
+		s[i] = t.stage
+	}
+	return s
+}
+
+// absorb counts the logins of the recovery this Connect started as its
+// own: one Connect makes at most maxAttempts logins, whoever makes them.
+func (a *attempts) absorb(stages []string) {
+	for _, s := range stages {
+		if a.n < len(a.tried) {
+			a.tried[a.n] = attempt{stage: s}
+			a.n++
+		}
+	}
 }
 
 // tryFresh logs in with l, planned now.

@@ -139,7 +139,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	deadline := time.Now().Add(c.cfg.LoginTimeout)
 	rctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	return c.connect(rctx, cache, &attempts{c: c, deadline: deadline, loginCtx: ctx})
+	return c.connect(rctx, cache, &attempts{c: c, deadline: deadline, limit: maxAttempts, loginCtx: ctx})
 }
 
 // Driver returns the registered driver of the Connector's engine, as

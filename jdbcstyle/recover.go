@@ -109,7 +109,7 @@ func (c *Connector) connect(ctx context.Context, cache *secretcache.Cache, a *at
 			}
 		}
 		// 3.
-		if a.n == maxAttempts {
+		if a.full() {
 			if p.probe {
 				c.ladder.abandonProbe(l.version)
 			}
@@ -148,8 +148,12 @@ const (
 // the first to need it, and says whether the Connect should plan again.
 func (c *Connector) await(ctx context.Context, cache *secretcache.Cache, cur *template, a *attempts, p plan, since time.Time) (conn driver.Conn, err error, again bool) {
 	rec := p.rec
-	if p.started && !c.spawn(func() { c.recover(rec, cache, cur) }) {
-		c.abort(rec, ErrClosed)
+	if p.started {
+		// The recovery's logins count as this Connect's (see absorb).
+		rec.budget = maxAttempts - a.n
+		if !c.spawn(func() { c.recover(rec, cache, cur) }) {
+			c.abort(rec, ErrClosed)
+		}
 	}
 	select {
 	case <-rec.done:
@@ -163,6 +167,7 @@ func (c *Connector) await(ctx context.Context, cache *secretcache.Cache, cur *te
 		if conn := rec.take(); conn != nil {
 			return conn, nil, false
 		}
+		a.absorb(rec.stages)
 	}
 	if rec.err != nil && !rec.closed && !rec.started.Before(since) {
 		return nil, a.recoveryFailed(ctx, rec), false
@@ -203,6 +208,11 @@ type recovery struct {
 	// found a way in: it answers no Connect of the other Connectors of the
 	// account, which plan again.
 	closed bool
+	stages []string // of the logins it made
+
+	// budget is how many logins it may make: what the Connect that
+	// started it has left. Written before it is spawned.
+	budget int
 
 	handoff // the connection for the Connect that started it
 }
@@ -256,9 +266,9 @@ func (c *Connector) recover(rec *recovery, cache *secretcache.Cache, cur *templa
 	ctx, cancel := context.WithDeadline(c.ctx, deadline)
 	defer cancel()
 	c.stats.add(statRecoveries)
-	a := &attempts{c: c, deadline: deadline}
+	a := &attempts{c: c, deadline: deadline, limit: rec.budget}
 	conn, err := c.recoverSteps(ctx, rec, cache, cur, a)
-	rec.err, rec.fetchErrs = err, a.fetchErrs
+	rec.err, rec.fetchErrs, rec.stages = err, a.fetchErrs, a.stages()
 	rec.closed = conn == nil && c.ctx.Err() != nil
 	rec.give(conn)
 	c.ladder.finish(rec)
@@ -296,7 +306,7 @@ func (c *Connector) recoverSteps(ctx context.Context, rec *recovery, cache *secr
 	// and the common case needs only AWSPENDING.
 	moved := false
 	for _, stage := range [...]string{stagePending, stagePrevious} {
-		if stage == stagePrevious && c.cfg.Previous == PreviousNever || a.n == maxAttempts {
+		if stage == stagePrevious && c.cfg.Previous == PreviousNever || a.full() {
 			break
 		}
 		cd, err := c.candidate(ctx, cache, stage, cur, from)
@@ -318,7 +328,7 @@ func (c *Connector) recoverSteps(ctx context.Context, rec *recovery, cache *secr
 		}
 	}
 	// 4.5
-	if moved && a.n < maxAttempts && ctx.Err() == nil {
+	if moved && !a.full() && ctx.Err() == nil {
 		if conn, err, done := c.recoverCurrent(ctx, cache, a, &from, &cur); done {
 			return conn, err
 		}
@@ -335,7 +345,7 @@ func (c *Connector) recoverCurrent(ctx context.Context, cache *secretcache.Cache
 	if !ok || l.version == *from {
 		return nil, nil, false
 	}
-	if !c.ladder.isRefused(l.version, time.Now()) {
+	if !a.full() && !c.ladder.isRefused(l.version, time.Now()) {
 		conn, f, err := a.tryFresh(ctx, l)
 		// A login abandoned at the gate found the version refused by
 		// another Connect meanwhile: refused, as far as the ladder goes.
