@@ -112,10 +112,16 @@
 //     new password, then the secret) logs in.
 //   - At most loginConcurrency logins (DefaultLoginConcurrency, 2) wait for
 //     the database's verdict at once. A login takes its place just before
-//     it sends its first byte to the server (after the TCP connect, the
-//     server's greeting and, for PostgreSQL, TLS) and gives it back once the
-//     verdict is recorded; one that gets its place after its credentials
-//     were refused is abandoned before it sends them. When a password stops
+//     it sends its credentials to the server (MySQL's handshake response,
+//     after the TCP connect and the server's greeting; PostgreSQL's
+//     password proof, after TLS, the startup message and, for SCRAM, the
+//     client's key derivation) and gives it back once the verdict is
+//     recorded; one that gets its place after its credentials were refused
+//     is abandoned before it sends them. A PostgreSQL login whose
+//     credentials were refused is also abandoned before its startup
+//     message, but a pg_hba.conf reject, which answers the startup message,
+//     is not bounded by the gate: Connects that start together before the
+//     first reject may all meet it; later ones send nothing. When a password stops
 //     working, at most that many logins are refused before every Connect
 //     knows. More lets a pool fill faster after a restart on a host with
 //     many cores, at the price of that many refused logins at a rotation;

@@ -61,7 +61,7 @@ type engineDriver interface {
 	template(a address, user string) (driver.Connector, error)
 	// login opens one connection with conn, which template built, and
 	// l.password, giving up at l.deadline. It calls l.send before writing
-	// the first byte of the login to the server (see login). ctx is the
+	// the credentials to the server (see login and gatedConn). ctx is the
 	// caller's, without the deadline: how the deadline is applied is the
 	// driver's cheapest way.
 	login(ctx context.Context, l *login, conn driver.Connector) (driver.Conn, error)

@@ -17,10 +17,13 @@ import (
 // the database's verdict at once. It is what bounds the refused logins of a
 // rotation: when the database starts refusing a password, every login that
 // already sent it is refused, and only then does the Connector know. A
-// login takes a slot of the gate just before it writes its first byte to
-// the server, which is after the TCP connect, the server's greeting
-// (MySQL), the fork of a backend (PostgreSQL) and, for PostgreSQL, TLS, and
-// keeps it until the Connector has recorded the verdict. A login that gets
+// login takes a slot of the gate just before it writes the credentials to
+// the server and keeps it until the Connector has recorded the verdict.
+// For MySQL that is the first write, the handshake response, after the TCP
+// connect and the server's greeting. For PostgreSQL it is the message with
+// the password proof (see pgProof): after TLS, the startup message, the
+// fork of a backend and, for SCRAM, the first round of the exchange and the
+// client's key derivation, which is most of the client's work. A login that gets
 // its slot after the credentials it carries were refused by another login
 // is abandoned before it sends anything (see login.send): the burst of
 // refused logins at a rotation is at most the gate's size, whatever the
@@ -66,9 +69,9 @@ func loginFrom(ctx context.Context) *login {
 	return l
 }
 
-// send is called before the login writes its first byte to the server: it
-// waits for a slot of the gate (until the login's deadline), then abandons
-// the login if its credentials were refused meanwhile.
+// send is called before the login writes its credentials to the server:
+// it waits for a slot of the gate (until the login's deadline), then
+// abandons the login if its credentials were refused meanwhile.
 func (l *login) send(ctx context.Context) error {
 	if l.gate != nil && !l.held {
 		if !l.gate.TryAcquire(1) {
@@ -96,24 +99,45 @@ func (l *login) release() {
 	}
 }
 
-// gatedConn is the connection of a login: its first Write goes through
-// login.send. Afterwards it only forwards, for the connection's life.
+// gatedConn is the connection of a login: the Write that carries the
+// credentials goes through login.send. Afterwards it only forwards, for the
+// connection's life.
 type gatedConn struct {
 	net.Conn
-	// ctx and l are the login's, read and cleared by the first Write, which
-	// runs on the login's goroutine; later Writes, from whichever goroutine
-	// uses the connection, only read sent.
-	ctx  context.Context
-	l    *login
-	sent atomic.Bool
+	// ctx, l and proof are the login's, used and cleared by the Write that
+	// carries the credentials, which runs on the login's goroutine, as do
+	// the Writes before it; later Writes, from whichever goroutine uses the
+	// connection, only read sent.
+	ctx context.Context
+	l   *login
+	// proof reports whether a write carries the credentials; nil means
+	// the first one does (MySQL's handshake response).
+	proof proofScanner
+	sent  atomic.Bool
+}
+
+// proofScanner tells which write of a login carries its credentials.
+type proofScanner interface {
+	carriesProof(p []byte) bool
 }
 
 func (c *gatedConn) Write(p []byte) (int, error) {
+	if !c.sent.Load() && c.proof != nil && !c.proof.carriesProof(p) {
+		// A write before the credentials: no slot, but no point in
+		// going on with credentials refused meanwhile either.
+		if c.l.ladder != nil && c.l.ladder.staleSince(c.l.version, c.l.gen) {
+			c.l.abandoned = true
+			c.l, c.ctx, c.proof = nil, nil, nil
+			c.sent.Store(true)
+			return 0, errAbandoned
+		}
+		return c.Conn.Write(p)
+	}
 	if !c.sent.Load() {
 		err := c.l.send(c.ctx)
 		// The login and its context hold the password: drop them, the
 		// connection outlives the login.
-		c.l, c.ctx = nil, nil
+		c.l, c.ctx, c.proof = nil, nil, nil
 		c.sent.Store(true)
 		if err != nil {
 			return 0, err
@@ -131,13 +155,14 @@ func (c *gatedConn) SyscallConn() (syscall.RawConn, error) {
 	return nil, errors.ErrUnsupported
 }
 
-// gateConn wraps conn, the connection of a login, in a gatedConn; without a
-// login (a connection the drivers open for another purpose, such as a
-// PostgreSQL cancel request) conn is returned as is.
-func gateConn(ctx context.Context, conn net.Conn) net.Conn {
+// gateConn wraps conn, the connection of a login, in a gatedConn whose
+// proof (nil: the first write) tells the write with the credentials;
+// without a login (a connection the drivers open for another purpose, such
+// as a PostgreSQL cancel request) conn is returned as is.
+func gateConn(ctx context.Context, conn net.Conn, proof proofScanner) net.Conn {
 	l := loginFrom(ctx)
 	if l == nil {
 		return conn
 	}
-	return &gatedConn{Conn: conn, ctx: ctx, l: l}
+	return &gatedConn{Conn: conn, ctx: ctx, l: l, proof: proof}
 }

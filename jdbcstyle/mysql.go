@@ -138,7 +138,7 @@ func dialLogin(ctx context.Context, network, addr string) (net.Conn, error) {
 		return nil, err
 	}
 	l.conn = conn
-	return gateConn(ctx, conn), nil
+	return gateConn(ctx, conn, nil), nil
 }
 
 // deadlineError marks a login that failed because its deadline passed, so

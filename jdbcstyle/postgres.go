@@ -81,7 +81,7 @@ func (d *postgresDriver) config(a address, user string) (*pgx.ConnConfig, error)
 				return nil, err
 			}
 		}
-		return gateConn(ctx, conn), nil
+		return gateConn(ctx, conn, &pgProof{}), nil
 	}
 	return cfg, nil
 }
