@@ -88,7 +88,7 @@ func (a *attempts) try(ctx context.Context, l creds, gen uint64) (driver.Conn, f
 		c.onLogin(l.stage)
 	}
 	if err == nil {
-		c.ladder.accept(l.version)
+		c.ladder.accept(l.version, gen)
 		if l.stage != stageCurrent {
 			c.fellBack(ctx, l)
 		}

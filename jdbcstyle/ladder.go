@@ -194,14 +194,20 @@ func (l *ladder) prune(now time.Time) {
 	}
 }
 
-// accept records that version let a login in: a refusal of it is over.
-func (l *ladder) accept(version string) {
+// accept records that version let a login in, which was planned when its
+// refusal generation was gen: a refusal of it is over, unless it was
+// recorded after the login was planned. Logins in flight together can get
+// their verdicts recorded in any order: one whose password the database
+// checked just before a rotation changed it may be accepted after another,
+// checked just after, was refused. Forgetting that refusal would let every
+// Connect send the old password again.
+func (l *ladder) accept(version string, gen uint64) {
 	if !l.anyRefused.Load() {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.refused[version]; ok {
+	if r, ok := l.refused[version]; ok && r.gen <= gen {
 		delete(l.refused, version)
 		l.anyRefused.Store(len(l.refused) > 0)
 	}

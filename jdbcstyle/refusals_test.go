@@ -304,3 +304,23 @@ func TestEmergencyFixUnderLoad(t *testing.T) {
 		}
 	})
 }
+
+// TestLateAcceptKeepsRefusal: two logins with the same version in flight
+// together; the database checked one before a rotation changed the
+// password and the other after. The refusal is recorded first, the
+// acceptance second: the version stays refused.
+func TestLateAcceptKeepsRefusal(t *testing.T) {
+	t.Parallel()
+	var l ladder
+	now := time.Now()
+	gen := l.generation("v") // both logins planned now
+	l.refuse("v", authFailure, errors.New("refused"), now)
+	l.accept("v", gen)
+	if !l.isRefused("v", now) {
+		t.Error("a login planned before the refusal made the ladder forget it")
+	}
+	l.accept("v", l.generation("v"))
+	if l.isRefused("v", now) {
+		t.Error("a login planned after the refusal, accepted, left the version refused")
+	}
+}
