@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/secretcache/secretcache-go/hook"
 	"github.com/secretcache/secretcache-go/secretcache"
 )
@@ -182,4 +184,62 @@ func countInHeap(t *testing.T, keep []byte, m masked) int {
 	needle := m.reveal()
 	defer clear(needle)
 	return bytes.Count(dump, needle)
+}
+
+// TestNoPlaintextInPgxPool: with hook.AESGCM on the cache, a pgxpool.Pool
+// from NewPgxPoolConfig holds no plaintext password, not even in the
+// connections it keeps open: they were handed to pgx without one.
+func TestNoPlaintextInPgxPool(t *testing.T) {
+	e := newEnv(t, Postgres)
+	ctx := testContext(t)
+	user, _ := e.newUser(t, "heappool")
+	pwBytes := make([]byte, 16)
+	rand.Read(pwBytes)
+	password := mask([]byte("pw-" + hex.EncodeToString(pwBytes)))
+	setPasswordPrivately(t, e, user, password)
+	secret := func() masked {
+		pw := password.reveal()
+		defer clear(pw)
+		return mask([]byte(fmt.Sprintf(`{"engine":"postgres","host":%q,"port":%d,"username":%q,"password":%q,"dbname":%q}`,
+			e.db.Host, e.db.Port, user, pw, e.db.Database())))
+	}()
+	h, err := hook.NewAESGCM(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := secretcache.New(func(c *secretcache.Cache) {
+		c.Client = &maskedClient{id: "heappool", secret: secret}
+		c.Hook = h
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	cfg, err := NewPgxPoolConfig(cache, "heappool"+e.dsn("pool_max_conns=3")[len(e.id):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := pool.Exec(ctx, "SELECT pg_sleep(0.05)"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := pool.Stat().TotalConns(); got == 0 {
+		t.Fatal("the pool keeps no connection open")
+	}
+	if n := countInHeap(t, nil, password); n != 0 {
+		t.Errorf("a heap dump with the pool's connections open holds %d copies of the password, want none", n)
+	}
+	runtime.KeepAlive(pool)
 }

@@ -38,6 +38,7 @@ func playShaped(t *testing.T, e *env, relay *loginrelay.Relay, w *workload, s ro
 		awaitLogins(t, relay, logins)
 	}
 	step(200, 10)
+	total := 0
 	for i := range s.rotations {
 		relay.Reset()
 		r := e.startRotation(t, s.alternating)
@@ -56,10 +57,17 @@ func playShaped(t *testing.T, e *env, relay *loginrelay.Relay, w *workload, s ro
 		r.finishSecret(t)
 		step(100, 10)
 		got := relay.Counts()
-		if got.Total() > 3 {
-			t.Errorf("rotation %d: the database refused %d logins (%v), want at most 3", i, got.Total(), got.Refused)
+		// Rotations a fraction of a second apart can leave the cache two
+		// versions behind the database: each version it missed may cost
+		// the gate's 2 refused logins, before the Connector learns.
+		if got.Total() > 4 {
+			t.Errorf("rotation %d: the database refused %d logins (%v), want at most 4", i, got.Total(), got.Refused)
 		}
+		total += got.Total()
 		t.Logf("rotation %d: refused %v, accepted %d", i, got.Refused, got.Accepted)
+	}
+	if total > 3*s.rotations {
+		t.Errorf("%d rotations: the database refused %d logins, want at most %d", s.rotations, total, 3*s.rotations)
 	}
 }
 
