@@ -63,6 +63,9 @@ func playShaped(t *testing.T, e *env, relay *loginrelay.Relay, w *workload, s ro
 		if got.Total() > 4 {
 			t.Errorf("rotation %d: the database refused %d logins (%v), want at most 4", i, got.Total(), got.Refused)
 		}
+		if n := got.Refused["4150"] + got.Refused["3955"]; n > 0 {
+			t.Errorf("rotation %d: the account was blocked (%v)", i, got.Refused)
+		}
 		total += got.Total()
 		t.Logf("rotation %d: refused %v, accepted %d", i, got.Refused, got.Accepted)
 	}
