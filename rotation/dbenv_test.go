@@ -69,7 +69,9 @@ type dbEnv struct {
 	arn   string
 	user  string
 	clone string
-	log   syncBuffer
+	// master is the user of the masterarn secret, for alternating users.
+	master string
+	log    syncBuffer
 
 	dials   atomic.Int64           // connections the strategy opened
 	breakOn atomic.Pointer[string] // a statement that kills the connection sending it
@@ -104,6 +106,7 @@ type envConfig struct {
 	emulator []secretsmanagertest.Option
 	keys     map[string]any // more keys of the secret and of the masterarn secret
 	anyHost  bool           // MySQL: the user exists only at host '%'
+	username func(unique string) string
 }
 
 type envOption func(*envConfig)
@@ -117,6 +120,12 @@ func oneAttempt(c *envConfig) {
 // withKeys adds keys to the secret.
 func withKeys(keys map[string]any) envOption { return func(c *envConfig) { c.keys = keys } }
 
+// userNamed names the secret's user name(unique), where unique is a name
+// no other test uses: names that need quoting, or of a given length.
+func userNamed(name func(unique string) string) envOption {
+	return func(c *envConfig) { c.username = name }
+}
+
 // anyHostOnly drops the MySQL user's accounts but user@'%', as on RDS
 // where users are created for '%' only.
 func anyHostOnly(c *envConfig) { c.anyHost = true }
@@ -129,10 +138,16 @@ func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 	}
 	e := &dbEnv{t: t, c: c, srv: c.server(t)}
 	e.admin = e.srv.AdminDB(t)
-	e.user = testdb.UniqueName("rot")
-	e.clone = e.user + cloneSuffix
+	unique := testdb.UniqueName("rot")
+	e.user = unique
 	password := randomPassword()
-	e.srv.CreateUser(t, e.user, password)
+	if cfg.username != nil {
+		e.user = cfg.username(unique)
+		e.srv.CreateQuotedUser(t, e.user, password)
+	} else {
+		e.srv.CreateUser(t, e.user, password)
+	}
+	e.clone = e.user + cloneSuffix
 	t.Cleanup(func() { e.dropUser(e.clone) }) // before CreateUser's cleanup drops the user
 	if cfg.anyHost && e.srv.Engine == testdb.EngineMySQL {
 		e.adminExec("DROP USER ?@'localhost', ?@'127.0.0.1'", e.user, e.user)
@@ -152,7 +167,7 @@ func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 		secret[k] = v
 	}
 	var err error
-	if e.arn, err = e.sm.CreateSecret("app/"+e.user, mustJSON(secret)); err != nil {
+	if e.arn, err = e.sm.CreateSecret("app/"+unique, mustJSON(secret)); err != nil {
 		t.Fatal(err)
 	}
 	e.db = &Database{Scheme: c.scheme, Dial: e.dial}
@@ -173,6 +188,7 @@ func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 // of its credentials with keys added, and returns the secret's ARN.
 func (e *dbEnv) newMaster(keys map[string]any) string {
 	name, password := testdb.UniqueName("adm"), randomPassword()
+	e.master = name
 	if e.srv.Engine == testdb.EngineMySQL {
 		e.adminExec("CREATE USER ?@'%' IDENTIFIED BY ?", name, password)
 		e.adminExec("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", name)
@@ -200,6 +216,16 @@ func (e *dbEnv) adminExec(query string, args ...any) {
 	}
 }
 
+// adminExecCleanup is adminExec for a cleanup, which reports an error
+// without stopping the other cleanups.
+func (e *dbEnv) adminExecCleanup(query string, args ...any) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.admin.ExecContext(ctx, query, args...); err != nil {
+		e.t.Errorf("admin cleanup: %v", err)
+	}
+}
+
 // dropUser drops user's accounts and ends its sessions.
 func (e *dbEnv) dropUser(user string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -207,14 +233,30 @@ func (e *dbEnv) dropUser(user string) {
 	var err error
 	if e.srv.Engine == testdb.EngineMySQL {
 		for _, host := range []string{"%", "localhost", "127.0.0.1"} {
-			if _, err = e.admin.ExecContext(ctx, "DROP USER IF EXISTS ?@?", user, host); err != nil {
+			_, err = e.admin.ExecContext(ctx, "DROP USER IF EXISTS ?@?", user, host)
+			var me *mysql.MySQLError
+			if errors.As(err, &me) && me.Number == 1470 {
+				return // a name too long to exist
+			}
+			if err != nil {
 				break
 			}
 		}
 	} else {
-		_, err = e.admin.ExecContext(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", user)
-		if err == nil {
-			_, err = e.admin.ExecContext(ctx, `DROP ROLE IF EXISTS "`+user+`"`)
+		// The role may own objects a test made as the clone.
+		role := pgx.Identifier{user}.Sanitize()
+		var exists bool
+		err = e.admin.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", user).Scan(&exists)
+		for _, stmt := range []string{"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+			"DROP OWNED BY " + role, "DROP ROLE " + role} {
+			if err != nil || !exists {
+				break
+			}
+			var args []any
+			if strings.Contains(stmt, "$1") {
+				args = []any{user}
+			}
+			_, err = e.admin.ExecContext(ctx, stmt, args...)
 		}
 	}
 	if err != nil {
