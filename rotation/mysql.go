@@ -54,6 +54,7 @@ func (mysqlEngine) connect(ctx context.Context, d *Database, s *dbSecret, dbname
 const (
 	erAccessDenied     = 1045 // ER_ACCESS_DENIED_ERROR
 	erAccessDeniedNoPw = 1698 // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+	erBadField         = 1054 // ER_BAD_FIELD_ERROR: no such column
 )
 
 func (mysqlEngine) classify(err error) Kind {

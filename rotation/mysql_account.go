@@ -5,8 +5,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // setUser creates user, or updates it, at every host template has an
@@ -63,8 +66,8 @@ func (s *mysqlSession) hosts(ctx context.Context, user string) ([]string, error)
 }
 
 // copyAccount makes user@host, if it does not exist, with a throwaway
-// password, and gives it template@host's grants and TLS requirements. It
-// returns the quoted account.
+// password, and gives it template@host's grants, TLS requirements and
+// resource limits. It returns the quoted account.
 func (s *mysqlSession) copyAccount(ctx context.Context, quote func(string) (string, error), template, user, host string) (account string, created bool, err error) {
 	qu, err := quote(user)
 	if err != nil {
@@ -107,7 +110,11 @@ func (s *mysqlSession) copyAccount(ctx context.Context, quote func(string) (stri
 	if err != nil {
 		return "", created, err
 	}
-	_, err = s.conn.ExecContext(ctx, "ALTER USER "+account+" REQUIRE "+require)
+	limits, err := s.limits(ctx, template, host)
+	if err != nil {
+		return "", created, err
+	}
+	_, err = s.conn.ExecContext(ctx, "ALTER USER "+account+" REQUIRE "+require+" WITH "+limits)
 	return account, created, err
 }
 
@@ -163,4 +170,47 @@ func (s *mysqlSession) require(ctx context.Context, quote func(string) (string, 
 		return "SSL", nil
 	}
 	return strings.Join(parts, " AND "), nil
+}
+
+// resourceLimits are the columns of mysql.user that hold an account's
+// resource limits, and the options of ALTER USER ... WITH that set them.
+// MariaDB prints them at the end of SHOW GRANTS' USAGE line, and regrant
+// drops that part of the line with the password hash; MySQL 8 prints them
+// only in SHOW CREATE USER.
+var resourceLimits = []struct{ column, option string }{
+	{"max_questions", "MAX_QUERIES_PER_HOUR"},
+	{"max_updates", "MAX_UPDATES_PER_HOUR"},
+	{"max_connections", "MAX_CONNECTIONS_PER_HOUR"},
+	{"max_user_connections", "MAX_USER_CONNECTIONS"},
+	{"max_statement_time", "MAX_STATEMENT_TIME"}, // MariaDB only
+}
+
+// limitValue is what a resource limit column holds: a whole number,
+// negative in MariaDB's MAX_USER_CONNECTIONS, and seconds with a fraction
+// for MAX_STATEMENT_TIME.
+var limitValue = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// limits returns the options of ALTER USER ... WITH that give an account
+// template@host's resource limits, zeros included, so that a clone that
+// had other limits gets the template's.
+func (s *mysqlSession) limits(ctx context.Context, template, host string) (string, error) {
+	var options []string
+	for _, l := range resourceLimits {
+		// max_statement_time is MariaDB's: a MySQL server has no such
+		// column, and the query fails with ER_BAD_FIELD_ERROR.
+		var v sql.NullString
+		err := s.conn.QueryRowContext(ctx, "SELECT "+l.column+" FROM mysql.user WHERE User = ? AND Host = ?", template, host).Scan(&v)
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && me.Number == erBadField && l.column == "max_statement_time" {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if !limitValue.MatchString(v.String) {
+			return "", errors.New("rotation: mysql.user." + l.column + " of the AWSCURRENT user is not a number")
+		}
+		options = append(options, l.option+" "+v.String)
+	}
+	return strings.Join(options, " "), nil
 }
