@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/secretcache/secretcache-go/internal/testdb"
 )
 
 // TestCloneHasEveryGrant gives the first user of an alternating-users pair
@@ -41,7 +44,9 @@ func TestCloneHasEveryGrant(t *testing.T) {
 	// holds with GRANT OPTION.
 	e.adminExec("GRANT `"+role+"` TO ?@'%' WITH ADMIN OPTION", master)
 	// Only root holds PROXY for every account; an account may grant its own.
-	e.execAs(proxied, proxiedPassword, "GRANT PROXY ON ?@'%' TO ?@'%' WITH GRANT OPTION", proxied, master)
+	if err := e.execAs(proxied, proxiedPassword, "GRANT PROXY ON ?@'%' TO ?@'%' WITH GRANT OPTION", proxied, master); err != nil {
+		t.Fatal(err)
+	}
 	e.adminExec("GRANT SELECT ON `" + db + "`.* TO `" + role + "`")
 	for _, host := range []string{"%", "localhost", "127.0.0.1"} {
 		for _, stmt := range []string{
@@ -55,7 +60,9 @@ func TestCloneHasEveryGrant(t *testing.T) {
 		} {
 			e.adminExec(stmt, e.user, host)
 		}
-		e.execAs(proxied, proxiedPassword, "GRANT PROXY ON ?@'%' TO ?@?", proxied, e.user, host)
+		if err := e.execAs(proxied, proxiedPassword, "GRANT PROXY ON ?@'%' TO ?@?", proxied, e.user, host); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for round := 1; round <= 2; round++ {
 		if _, err := e.rotate(); err != nil {
@@ -76,22 +83,72 @@ func TestCloneHasEveryGrant(t *testing.T) {
 	}
 }
 
-// execAs runs a statement on MySQL as user, in no database, with
-// client-side placeholders.
-func (e *dbEnv) execAs(user, password, query string, args ...any) {
+// TestCloneHasTheRolesPrivileges gives the first user of a PostgreSQL
+// pair a table it owns and a table it reads through a group role, then
+// rotates twice: after each rotation, the users of AWSCURRENT and
+// AWSPREVIOUS (the clone, a member of the first user's role, and the first
+// user) both write the first and read the second.
+func TestCloneHasTheRolesPrivileges(t *testing.T) {
+	t.Parallel()
+	e := newDBEnv(t, dbCases[3])
+	suffix := e.user[len(e.user)-12:]
+	owned, viaGroup, group := "t_own_"+suffix, "t_grp_"+suffix, "g_"+suffix
+	e.adminExec("CREATE ROLE " + group + " NOLOGIN")
+	e.adminExec("CREATE TABLE " + owned + " (a int)")
+	e.adminExec("ALTER TABLE " + owned + " OWNER TO " + e.user)
+	e.adminExec("CREATE TABLE " + viaGroup + " (a int)")
+	e.adminExec("GRANT SELECT ON " + viaGroup + " TO " + group)
+	e.adminExec("GRANT " + group + " TO " + e.user)
+	t.Cleanup(func() {
+		e.adminExecCleanup("DROP TABLE IF EXISTS " + owned + ", " + viaGroup)
+		e.adminExecCleanup("DROP ROLE IF EXISTS " + group)
+	})
+	for round := 1; round <= 2; round++ {
+		if _, err := e.rotate(); err != nil {
+			t.Fatalf("rotation %d: %v", round, err)
+		}
+		for _, stage := range []string{StageCurrent, StagePrevious} {
+			user, password, _ := e.version(stage)
+			for _, stmt := range []string{"INSERT INTO " + owned + " VALUES (1)", "SELECT count(*) FROM " + viaGroup} {
+				if err := e.execAs(user, password, stmt); err != nil {
+					t.Errorf("rotation %d: %s as %s (%s): %v", round, stmt, user, stage, err)
+				}
+			}
+		}
+	}
+	e.checkClone()
+}
+
+// execAs runs a statement as user: on MySQL in no database, with
+// client-side placeholders; on PostgreSQL in the test database.
+func (e *dbEnv) execAs(user, password, query string, args ...any) error {
 	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	addr := net.JoinHostPort(e.srv.Host, strconv.Itoa(e.srv.Port))
+	if e.srv.Engine == testdb.EnginePostgres {
+		cfg, err := pgx.ParseConfig("postgres://" + addr + "/?sslmode=disable")
+		if err != nil {
+			return err
+		}
+		cfg.User, cfg.Password, cfg.Database = user, password, e.srv.Database()
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, query, args...)
+		return err
+	}
 	cfg := mysql.NewConfig()
-	cfg.Net, cfg.Addr, cfg.User, cfg.Passwd = "tcp", net.JoinHostPort(e.srv.Host, strconv.Itoa(e.srv.Port)), user, password
+	cfg.Net, cfg.Addr, cfg.User, cfg.Passwd = "tcp", addr, user, password
 	cfg.InterpolateParams = true
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
-		e.t.Fatal(err)
+		return err
 	}
 	db := sql.OpenDB(connector)
 	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := db.ExecContext(ctx, query, args...); err != nil {
-		e.t.Fatalf("as %s: %v", user, err)
-	}
+	_, err = db.ExecContext(ctx, query, args...)
+	return err
 }
