@@ -77,7 +77,10 @@ const statementTimeout = 30 * time.Second
 //
 //   - setSecret makes the confused-deputy checks (same engine, host, port,
 //     and the expected user) before it logs in to anything, not after
-//     trying the AWSPENDING credentials;
+//     trying the AWSPENDING credentials; alternating users also refuse an
+//     AWSPENDING user that is the masterarn secret's own (a secret whose
+//     user is <admin>_clone would otherwise hand the admin account to its
+//     readers);
 //   - a single user's setSecret logs in with AWSCURRENT first, so that a
 //     rotation is refused no login (AWS's templates try AWSPENDING first,
 //     and the database refuses it once per rotation: a failed login that
@@ -337,6 +340,11 @@ func (d *Database) setAlternating(ctx context.Context, r *Invocation, cur, pend 
 		return differ("host", master.Host, cur.Host)
 	case master.Port != cur.Port:
 		return differ("port", strconv.Itoa(master.Port), strconv.Itoa(cur.Port))
+	case pend.Username == master.Username:
+		// A secret whose user is <admin>_clone would otherwise have the
+		// admin's password set to one stored in the rotated secret.
+		return &Error{Kind: Mismatch, Stage: StagePending, Key: "username",
+			Problem: "the AWSPENDING version's username " + strconv.Quote(pend.Username) + " is the masterarn secret's user: the function does not set the admin's password"}
 	}
 	admin, err := d.login(ctx, master, cur.DBName)
 	if err != nil {
