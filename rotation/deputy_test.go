@@ -14,7 +14,13 @@ import (
 // currentValue returns the AWSCURRENT value of the secret as a map.
 func (e *dbEnv) currentValue() map[string]any {
 	e.t.Helper()
-	out, err := e.sm.Client().GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(e.arn)})
+	return e.valueOf(e.arn)
+}
+
+// valueOf returns the AWSCURRENT value of a secret as a map.
+func (e *dbEnv) valueOf(secretID string) map[string]any {
+	e.t.Helper()
+	out, err := e.sm.Client().GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -41,21 +47,15 @@ func TestAlternatingNeverTakesOverTheAdmin(t *testing.T) {
 			t.Parallel()
 			e := newDBEnv(t, c, oneAttempt)
 			cur := e.currentValue()
-			masterValue, err := e.sm.Client().GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(cur["masterarn"].(string))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var master struct{ Username, Password string }
-			if err := json.Unmarshal([]byte(aws.ToString(masterValue.SecretString)), &master); err != nil {
-				t.Fatal(err)
-			}
-			decoy, password := master.Username+cloneSuffix, randomPassword()
+			master := e.valueOf(cur["masterarn"].(string))
+			masterUser, masterPassword := master["username"].(string), master["password"].(string)
+			decoy, password := masterUser+cloneSuffix, randomPassword()
 			e.srv.CreateUser(t, decoy, password)
 			cur["username"], cur["password"] = decoy, password
 			if _, err := e.sm.PutSecretValue(e.arn, mustJSON(cur)); err != nil {
 				t.Fatal(err)
 			}
-			_, err = e.rotate()
+			_, err := e.rotate()
 			var re *Error
 			if !errors.As(err, &re) || re.Kind != Mismatch || re.Key != "username" || re.Step != SetSecret {
 				t.Fatalf("rotation: %v, want a Mismatch of the username at setSecret", err)
@@ -63,7 +63,7 @@ func TestAlternatingNeverTakesOverTheAdmin(t *testing.T) {
 			if !strings.Contains(err.Error(), "masterarn") {
 				t.Errorf("error %q does not say the user is the masterarn secret's", err)
 			}
-			if !e.logsIn(master.Username, master.Password) {
+			if !e.logsIn(masterUser, masterPassword) {
 				t.Error("the admin's password was changed")
 			}
 		})
