@@ -70,6 +70,7 @@ type dbEnv struct {
 
 	dials   atomic.Int64           // connections the strategy opened
 	breakOn atomic.Pointer[string] // a statement that kills the connection sending it
+	quoteOn atomic.Pointer[string] // a MySQL statement answered with a syntax error quoting it
 
 	// mu guards wrap and the fields of h and db, which tests change with
 	// configure while rotations may run.

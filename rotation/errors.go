@@ -163,19 +163,25 @@ func (e *Error) seal(step Step, secretID string, secrets []string) {
 // errors. They return nil for an error they do not handle.
 var scrubbers []func(err error, secrets []string) error
 
-// scrub returns err with no secret in its text: err itself when it has
-// none, else a scrubbed copy from a scrubber, else a plain error with the
-// text redacted (losing its type: the type is worth less than the secret).
+// scrub returns err with no secret in its text: err itself when its
+// driver's scrubber, which knows how the driver's messages spell a secret
+// (escaped, say), finds nothing to remove, else the scrubber's copy; and if
+// either still shows a secret, a plain error with the text redacted (losing
+// its type: the type is worth less than the secret).
 func scrub(err error, secrets []string) error {
-	if err == nil || redact(err.Error(), secrets) == err.Error() {
-		return err
+	if err == nil {
+		return nil
 	}
 	for _, s := range scrubbers {
-		if clean := s(err, secrets); clean != nil && redact(clean.Error(), secrets) == clean.Error() {
-			return clean
+		if clean := s(err, secrets); clean != nil && clean.Error() != err.Error() {
+			err = clean
+			break
 		}
 	}
-	return errors.New(redact(err.Error(), secrets))
+	if text := err.Error(); redact(text, secrets) != text {
+		return errors.New(redact(text, secrets))
+	}
+	return err
 }
 
 const redacted = "[REDACTED]"

@@ -68,20 +68,6 @@ func (mysqlEngine) classify(err error) Kind {
 	return Failed
 }
 
-func init() {
-	// A MySQL error quotes the statement near a syntax error, password
-	// included: keep the error, redact its message.
-	scrubbers = append(scrubbers, func(err error, secrets []string) error {
-		var me *mysql.MySQLError
-		if !errors.As(err, &me) {
-			return nil
-		}
-		clean := *me
-		clean.Message = redact(me.Message, secrets)
-		return &clean
-	})
-}
-
 // discardLogger drops go-sql-driver's log lines.
 type discardLogger struct{}
 
@@ -165,8 +151,7 @@ func (s *mysqlSession) setOwnPassword(ctx context.Context, password string) erro
 	if !plainPasswordLiteral(version) {
 		lit = "PASSWORD(" + lit + ")"
 	}
-	_, err = s.conn.ExecContext(ctx, "SET PASSWORD = "+lit)
-	return err
+	return s.execSecret(ctx, "SET PASSWORD = "+lit)
 }
 
 // plainPasswordLiteral reports whether SET PASSWORD takes the password

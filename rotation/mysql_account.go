@@ -43,8 +43,7 @@ func (s *mysqlSession) setUser(ctx context.Context, user, password, template str
 		created = created || made
 		accounts = append(accounts, account+" IDENTIFIED BY "+pw)
 	}
-	_, err = s.conn.ExecContext(ctx, "ALTER USER "+strings.Join(accounts, ", "))
-	return created, err
+	return created, s.execSecret(ctx, "ALTER USER "+strings.Join(accounts, ", "))
 }
 
 // hosts lists the hosts user has accounts at.
@@ -88,7 +87,7 @@ func (s *mysqlSession) copyAccount(ctx context.Context, quote func(string) (stri
 	}
 	if n == 0 {
 		throwaway, _ := quote(rand.Text() + "a-9") // every character class, for password policies
-		if _, err := s.conn.ExecContext(ctx, "CREATE USER "+account+" IDENTIFIED BY "+throwaway); err != nil {
+		if err := s.execSecret(ctx, "CREATE USER "+account+" IDENTIFIED BY "+throwaway); err != nil {
 			return "", false, err
 		}
 		created = true
