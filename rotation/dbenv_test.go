@@ -2,6 +2,7 @@ package rotation
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -103,6 +104,12 @@ type envConfig struct {
 	keys     map[string]any // more keys of the secret and of the masterarn secret
 	anyHost  bool           // MySQL: the user exists only at host '%'
 	username func(unique string) string
+	// password and masterPassword replace the random first passwords of
+	// the user and of the admin.
+	password, masterPassword string
+	// database, if set, names the secrets' database instead of the test's,
+	// created with the user's rights on it.
+	database func(unique string) string
 }
 
 type envOption func(*envConfig)
@@ -122,6 +129,17 @@ func userNamed(name func(unique string) string) envOption {
 	return func(c *envConfig) { c.username = name }
 }
 
+// withPasswords sets the first passwords of the user and of the admin.
+func withPasswords(user, master string) envOption {
+	return func(c *envConfig) { c.password, c.masterPassword = user, master }
+}
+
+// inDatabase names the secrets' database name(unique), created for the
+// test with the user's rights on it.
+func inDatabase(name func(unique string) string) envOption {
+	return func(c *envConfig) { c.database = name }
+}
+
 // anyHostOnly drops the MySQL user's accounts but user@'%', as on RDS
 // where users are created for '%' only.
 func anyHostOnly(c *envConfig) { c.anyHost = true }
@@ -136,7 +154,7 @@ func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 	e.admin = e.srv.AdminDB(t)
 	unique := testdb.UniqueName("rot")
 	e.user = unique
-	password := randomPassword()
+	password := cmp.Or(cfg.password, randomPassword())
 	if cfg.username != nil {
 		e.user = cfg.username(unique)
 		e.srv.CreateQuotedUser(t, e.user, password)
@@ -154,10 +172,14 @@ func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 	}
 	e.sm = secretsmanagertest.NewServer(cfg.emulator...)
 	t.Cleanup(e.sm.Close)
+	dbname := e.srv.Database()
+	if cfg.database != nil {
+		dbname = e.newDatabase(cfg.database(unique))
+	}
 	secret := map[string]any{"engine": e.srv.Engine, "host": e.srv.Host, "port": e.srv.Port,
-		"username": e.user, "password": password, "dbname": e.srv.Database()}
+		"username": e.user, "password": password, "dbname": dbname}
 	if c.scheme == AlternatingUsers {
-		secret["masterarn"] = e.newMaster(cfg.keys)
+		secret["masterarn"] = e.newMaster(cfg.keys, cmp.Or(cfg.masterPassword, randomPassword()))
 	}
 	for k, v := range cfg.keys {
 		secret[k] = v
@@ -182,14 +204,14 @@ func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 
 // newMaster creates an admin account for alternating users and a secret
 // of its credentials with keys added, and returns the secret's ARN.
-func (e *dbEnv) newMaster(keys map[string]any) string {
-	name, password := testdb.UniqueName("adm"), randomPassword()
+func (e *dbEnv) newMaster(keys map[string]any, password string) string {
+	name := testdb.UniqueName("adm")
 	e.master = name
 	if e.srv.Engine == testdb.EngineMySQL {
 		e.adminExec("CREATE USER ?@'%' IDENTIFIED BY ?", name, password)
 		e.adminExec("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", name)
 	} else {
-		e.adminExec(`CREATE ROLE "` + name + `" LOGIN CREATEROLE PASSWORD '` + password + `'`)
+		e.adminExec("CREATE ROLE " + pgx.Identifier{name}.Sanitize() + " LOGIN CREATEROLE PASSWORD " + pgLiteral(password))
 	}
 	e.t.Cleanup(func() { e.dropUser(name) })
 	master := map[string]any{"engine": e.srv.Engine, "host": e.srv.Host, "port": e.srv.Port, "username": name, "password": password}
@@ -201,6 +223,30 @@ func (e *dbEnv) newMaster(keys map[string]any) string {
 		e.t.Fatal(err)
 	}
 	return arn
+}
+
+// newDatabase creates a database named name, on which the user has every
+// right, dropped when the test ends, and returns its name.
+func (e *dbEnv) newDatabase(name string) string {
+	if e.srv.Engine == testdb.EngineMySQL {
+		db := "`" + strings.ReplaceAll(name, "`", "``") + "`"
+		e.adminExec("CREATE DATABASE " + db)
+		e.t.Cleanup(func() { e.adminExecCleanup("DROP DATABASE " + db) })
+		for _, host := range []string{"%", "localhost", "127.0.0.1"} {
+			e.adminExec("GRANT ALL PRIVILEGES ON "+db+".* TO ?@?", e.user, host)
+		}
+		return name
+	}
+	db := pgx.Identifier{name}.Sanitize()
+	e.adminExec("CREATE DATABASE " + db)
+	e.t.Cleanup(func() { e.adminExecCleanup("DROP DATABASE " + db + " WITH (FORCE)") })
+	e.adminExec("GRANT ALL PRIVILEGES ON DATABASE " + db + " TO " + pgx.Identifier{e.user}.Sanitize())
+	return name
+}
+
+// pgLiteral quotes s as a PostgreSQL escape string constant.
+func pgLiteral(s string) string {
+	return "E'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
 }
 
 func (e *dbEnv) adminExec(query string, args ...any) {

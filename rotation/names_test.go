@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/secretcache/secretcache-go/internal/testdb"
 )
 
 // quotingNames are user names that break a statement built by string
@@ -133,4 +135,35 @@ func nameOfLength(tail string, n int, unit string, bytes bool) string {
 		name = "u" + name
 	}
 	return name
+}
+
+// TestInjectionThroughSecretValues rotates secrets whose database name,
+// first password and admin password hold SQL that drops a canary table if
+// it is ever run: the values reach the servers in the login handshake, as
+// quoted literals or not at all, and the canary survives two rotations.
+func TestInjectionThroughSecretValues(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			canary := testdb.UniqueName("canary")
+			inject := func(quote string) string {
+				return "x" + quote + "; DROP TABLE " + canary + "; -- " + quote
+			}
+			e := newDBEnv(t, c,
+				inDatabase(func(unique string) string { return inject("'") + "`" + unique[len(unique)-6:] }),
+				withPasswords(inject(`\'`), inject(`"`)+`\`))
+			e.adminExec("CREATE TABLE " + canary + " (a int)")
+			t.Cleanup(func() { e.adminExecCleanup("DROP TABLE IF EXISTS " + canary) })
+			for round := 1; round <= 2; round++ {
+				if _, err := e.rotate(); err != nil {
+					t.Fatalf("rotation %d: %v", round, err)
+				}
+				if got, want := e.table(), wantTables[c.scheme][fmt.Sprint(round, " after finishSecret")]; got != want {
+					t.Errorf("after rotation %d: %s, want %s", round, got, want)
+				}
+			}
+			e.adminExec("SELECT count(*) FROM " + canary)
+		})
+	}
 }
