@@ -44,6 +44,7 @@ type Server struct {
 	admin         *sql.DB // shared admin pool, in the test database; closed by stop
 
 	rootCAs *x509.CertPool // verifies the server's certificate; nil without TLS
+	caPEM   []byte         // the same CA as a PEM file's contents
 
 	proc *process // nil for a server named by an environment variable
 	dir  string   // temporary directory removed by stop; "" when none
