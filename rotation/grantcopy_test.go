@@ -3,6 +3,7 @@ package rotation
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -151,4 +152,35 @@ func (e *dbEnv) execAs(user, password, query string, args ...any) error {
 	defer db.Close()
 	_, err = db.ExecContext(ctx, query, args...)
 	return err
+}
+
+// TestCloneThatExistsAlready makes the clone before the first rotation, as
+// a rotation cancelled half-way or an operator may leave it: on MySQL
+// without grants, on PostgreSQL without LOGIN and outside the first user's
+// role. The first rotation gives it what the clone needs.
+func TestCloneThatExistsAlready(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		if c.scheme != AlternatingUsers {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c)
+			if e.srv.Engine == testdb.EngineMySQL {
+				e.adminExec("CREATE USER ?@'%' IDENTIFIED BY ?", e.clone, randomPassword())
+			} else {
+				e.adminExec("CREATE ROLE " + pgx.Identifier{e.clone}.Sanitize() + " NOLOGIN")
+			}
+			for round := 1; round <= 2; round++ {
+				if _, err := e.rotate(); err != nil {
+					t.Fatalf("rotation %d: %v", round, err)
+				}
+				if got, want := e.table(), wantTables[c.scheme][fmt.Sprint(round, " after finishSecret")]; got != want {
+					t.Errorf("after rotation %d: %s, want %s", round, got, want)
+				}
+			}
+			e.checkClone()
+		})
+	}
 }

@@ -127,26 +127,37 @@ func (s *postgresSession) setOwnPassword(ctx context.Context, password string) e
 
 // setUser, in one transaction, creates user WITH LOGIN as a member of
 // template's role (as AWS's template does) when it does not exist, or
-// else sets its password. The transaction makes the new role appear with
-// its membership or not at all.
+// else sets its password and LOGIN and, when user is template's clone,
+// makes it a member of template's role if it is not yet: a clone left
+// without them (by an operator, or a rotation of another function cancelled
+// half-way) would otherwise pass setSecret and fail testSecret, or log in
+// without the first user's rights. The transaction makes the role log in
+// with its membership or not at all.
 func (s *postgresSession) setUser(ctx context.Context, user, password, template string) (created bool, err error) {
 	v, err := scramVerifier(password)
 	if err != nil {
 		return false, err
 	}
 	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", user).Scan(&created); err != nil {
+		var member bool
+		err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1),
+			EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+				WHERE r.rolname = $2 AND u.rolname = $1)`, user, template).Scan(&created, &member)
+		if err != nil {
 			return err
 		}
 		role := pgx.Identifier{user}.Sanitize()
-		if !created {
-			_, err := tx.Exec(ctx, "ALTER ROLE "+role+" WITH PASSWORD "+quotePgVerifier(v))
+		stmt := "ALTER ROLE " + role + " WITH LOGIN PASSWORD " + quotePgVerifier(v)
+		if created {
+			stmt = "CREATE ROLE " + role + " WITH LOGIN PASSWORD " + quotePgVerifier(v)
+		}
+		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "CREATE ROLE "+role+" WITH LOGIN PASSWORD "+quotePgVerifier(v)); err != nil {
-			return err
+		if member || !created && user != template+cloneSuffix {
+			return nil
 		}
-		_, err := tx.Exec(ctx, "GRANT "+pgx.Identifier{template}.Sanitize()+" TO "+role)
+		_, err = tx.Exec(ctx, "GRANT "+pgx.Identifier{template}.Sanitize()+" TO "+role)
 		return err
 	})
 	return created, err
