@@ -65,9 +65,10 @@ type dbEnv struct {
 	arn   string
 	user  string
 	clone string
-	// master is the user of the masterarn secret, for alternating users.
-	master string
-	log    syncBuffer
+	// master and masterPassword are the credentials of the masterarn
+	// secret, for alternating users.
+	master, masterPassword string
+	log                    syncBuffer
 
 	dials   atomic.Int64           // connections the strategy opened
 	breakOn atomic.Pointer[string] // a statement that kills the connection sending it
@@ -206,7 +207,7 @@ func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 // of its credentials with keys added, and returns the secret's ARN.
 func (e *dbEnv) newMaster(keys map[string]any, password string) string {
 	name := testdb.UniqueName("adm")
-	e.master = name
+	e.master, e.masterPassword = name, password
 	if e.srv.Engine == testdb.EngineMySQL {
 		e.adminExec("CREATE USER ?@'%' IDENTIFIED BY ?", name, password)
 		e.adminExec("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", name)
@@ -376,6 +377,9 @@ func (e *dbEnv) checkLog() {
 		if v.Password != "" && strings.Contains(log, v.Password) {
 			e.t.Errorf("the log shows the password of version %s", id)
 		}
+	}
+	if e.masterPassword != "" && strings.Contains(log, e.masterPassword) {
+		e.t.Error("the log shows the admin's password")
 	}
 }
 
