@@ -11,9 +11,10 @@ import (
 
 // dial opens the strategy's connections, counting them, and wraps them:
 // a statement containing *e.breakOn kills the connection instead of
-// reaching the server; a MySQL statement containing *e.quoteOn does not
-// reach the server either, and is answered with the syntax error MySQL
-// gives, which quotes the statement from the point where parsing failed.
+// reaching the server; a MySQL or PostgreSQL statement containing
+// *e.quoteOn does not reach the server either, and is answered with the
+// syntax error the server gives, which quotes the statement from the point
+// where parsing failed.
 func (e *dbEnv) dial(ctx context.Context, network, address string) (net.Conn, error) {
 	e.dials.Add(1)
 	var d net.Dialer
@@ -53,7 +54,32 @@ func (c *breakingConn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return len(p), nil
 	}
+	// A PostgreSQL simple Query message: 'Q', 4 bytes of length, the
+	// statement and a NUL.
+	if s := c.e.quoteOn.Load(); s != nil && len(p) > 5 && p[0] == 'Q' && bytes.Contains(p[5:], []byte(*s)) {
+		stmt := bytes.TrimRight(p[5:], "\x00")
+		c.mu.Lock()
+		c.reply = pgErrorResponse("42601", `syntax error at or near "`+string(stmt[bytes.Index(stmt, []byte(*s)):])+`"`)
+		c.mu.Unlock()
+		return len(p), nil
+	}
 	return c.Conn.Write(p)
+}
+
+// pgErrorResponse is an ErrorResponse of the PostgreSQL protocol, then
+// ReadyForQuery.
+func pgErrorResponse(code, msg string) []byte {
+	var fields []byte
+	for _, f := range []struct {
+		t byte
+		v string
+	}{{'S', "ERROR"}, {'V', "ERROR"}, {'C', code}, {'M', msg}} {
+		fields = append(append(append(fields, f.t), f.v...), 0)
+	}
+	fields = append(fields, 0)
+	out := append([]byte{'E'}, binary.BigEndian.AppendUint32(nil, uint32(4+len(fields)))...)
+	out = append(out, fields...)
+	return append(out, 'Z', 0, 0, 0, 5, 'I')
 }
 
 func (c *breakingConn) Read(p []byte) (int, error) {

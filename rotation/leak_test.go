@@ -26,7 +26,9 @@ func (longPasswords) GetRandomPassword(context.Context, *secretsmanager.GetRando
 // that carries the new password with the syntax error MySQL would give,
 // which quotes the statement, password literal included (escaped, and cut
 // after 80 characters): neither the error nor the log may show any part of
-// a password, of the new one nor of the throwaway one of a new clone.
+// a password, of the new one nor of the throwaway one of a new clone; and
+// PostgreSQL's syntax error, quoting the password's SCRAM verifier, shows
+// no verifier.
 func TestErrorsQuotingStatementsShowNoPassword(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -39,6 +41,8 @@ func TestErrorsQuotingStatementsShowNoPassword(t *testing.T) {
 		{"statement cut", dbCases[0], 0, "SET PASSWORD"},
 		{"throwaway password", dbCases[1], 0, "IDENTIFIED BY"},         // CREATE USER
 		{"password of the first user", dbCases[1], 1, "IDENTIFIED BY"}, // ALTER USER, the clone exists
+		{"verifier", dbCases[2], 0, "PASSWORD 'SCRAM"},
+		{"verifier of a new clone", dbCases[3], 0, "PASSWORD 'SCRAM"},
 	} {
 		t.Run(tt.c.name+"/"+tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -55,7 +59,7 @@ func TestErrorsQuotingStatementsShowNoPassword(t *testing.T) {
 			if !errors.As(err, &re) || re.Kind != DatabaseFailed || re.Step != SetSecret {
 				t.Fatalf("rotation: %v, want a DatabaseFailed error at setSecret", err)
 			}
-			if !strings.Contains(err.Error(), "Error 1064") {
+			if !strings.Contains(err.Error(), "Error 1064") && !strings.Contains(err.Error(), "SQLSTATE 42601") {
 				t.Errorf("error %q lost the driver's error", err)
 			}
 			_, pending, _ := e.version(StagePending)
@@ -70,6 +74,9 @@ func TestErrorsQuotingStatementsShowNoPassword(t *testing.T) {
 				}
 				if i := strings.Index(text, "IDENTIFIED BY '"); i >= 0 && !strings.HasPrefix(text[i+len("IDENTIFIED BY '"):], redacted) {
 					t.Errorf("%q shows the throwaway password", text)
+				}
+				if strings.Contains(text, "SCRAM-SHA-256$") {
+					t.Errorf("%q shows the password's SCRAM verifier", text)
 				}
 			}
 		})

@@ -122,7 +122,7 @@ func (s *postgresSession) setOwnPassword(ctx context.Context, password string) e
 		return err
 	}
 	_, err = s.conn.Exec(ctx, "ALTER ROLE CURRENT_USER WITH PASSWORD "+quotePgVerifier(v))
-	return err
+	return hideVerifier(err, v)
 }
 
 // setUser, in one transaction, creates user WITH LOGIN as a member of
@@ -160,7 +160,22 @@ func (s *postgresSession) setUser(ctx context.Context, user, password, template 
 		_, err = tx.Exec(ctx, "GRANT "+pgx.Identifier{template}.Sanitize()+" TO "+role)
 		return err
 	})
-	return created, err
+	return created, hideVerifier(err, v)
+}
+
+// hideVerifier returns err without the SCRAM verifier v, which an error
+// quoting the statement that carried it shows. A verifier is not the
+// password, but PostgreSQL shows it to superusers only: with it one can
+// pose as the server to the role's clients, and attack the password
+// offline.
+func hideVerifier(err error, v string) error {
+	secrets := []string{v}
+	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == '$' || r == ':' }) {
+		if len(part) >= 16 { // the salt and the keys, not the scheme and iteration count
+			secrets = append(secrets, part)
+		}
+	}
+	return scrub(err, secrets)
 }
 
 // quotePgVerifier quotes a SCRAM verifier, whose characters (letters,
