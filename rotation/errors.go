@@ -36,9 +36,10 @@ const (
 	// engine cannot hold once _clone is appended.
 	BadUsername
 	// Mismatch: the AWSPENDING version points at another host, port, user
-	// or engine than AWSCURRENT (or the master secret at another host):
-	// the function refuses to act on it, as protection against a confused
-	// deputy. Key names the field that differs.
+	// or engine than AWSCURRENT, or (alternating users) at the master
+	// secret's own user, or the master secret at another host, port or
+	// engine: the function refuses to act on it, as protection against a
+	// confused deputy. Key names the field that differs.
 	Mismatch
 	// DatabaseUnreachable: the database did not answer. Check that its
 	// security group lets the function's in on its port, and that the
