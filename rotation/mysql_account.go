@@ -175,13 +175,13 @@ func (s *mysqlSession) require(ctx context.Context, quote func(string) (string, 
 // resource limits, and the options of ALTER USER ... WITH that set them.
 // MariaDB prints them at the end of SHOW GRANTS' USAGE line, and regrant
 // drops that part of the line with the password hash; MySQL 8 prints them
-// only in SHOW CREATE USER.
+// only in SHOW CREATE USER. max_statement_time is MariaDB's alone.
 var resourceLimits = []struct{ column, option string }{
 	{"max_questions", "MAX_QUERIES_PER_HOUR"},
 	{"max_updates", "MAX_UPDATES_PER_HOUR"},
 	{"max_connections", "MAX_CONNECTIONS_PER_HOUR"},
 	{"max_user_connections", "MAX_USER_CONNECTIONS"},
-	{"max_statement_time", "MAX_STATEMENT_TIME"}, // MariaDB only
+	{"max_statement_time", "MAX_STATEMENT_TIME"},
 }
 
 // limitValue is what a resource limit column holds: a whole number,
@@ -193,23 +193,34 @@ var limitValue = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 // template@host's resource limits, zeros included, so that a clone that
 // had other limits gets the template's.
 func (s *mysqlSession) limits(ctx context.Context, template, host string) (string, error) {
-	var options []string
-	for _, l := range resourceLimits {
-		// max_statement_time is MariaDB's: a MySQL server has no such
-		// column, and the query fails with ER_BAD_FIELD_ERROR.
-		var v sql.NullString
-		err := s.conn.QueryRowContext(ctx, "SELECT "+l.column+" FROM mysql.user WHERE User = ? AND Host = ?", template, host).Scan(&v)
-		var me *mysql.MySQLError
-		if errors.As(err, &me) && me.Number == erBadField && l.column == "max_statement_time" {
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
+	columns := make([]string, len(resourceLimits))
+	for i, l := range resourceLimits {
+		columns[i] = l.column
+	}
+	values := make([]sql.NullString, len(resourceLimits))
+	scan := make([]any, len(values))
+	for i := range values {
+		scan[i] = &values[i]
+	}
+	query := "SELECT " + strings.Join(columns, ", ") + " FROM mysql.user WHERE User = ? AND Host = ?"
+	err := s.conn.QueryRowContext(ctx, query, template, host).Scan(scan...)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == erBadField {
+		// MySQL: no max_statement_time.
+		n := len(columns) - 1
+		query = "SELECT " + strings.Join(columns[:n], ", ") + " FROM mysql.user WHERE User = ? AND Host = ?"
+		values, scan = values[:n], scan[:n]
+		err = s.conn.QueryRowContext(ctx, query, template, host).Scan(scan...)
+	}
+	if err != nil {
+		return "", err
+	}
+	options := make([]string, len(values))
+	for i, v := range values {
 		if !limitValue.MatchString(v.String) {
-			return "", errors.New("rotation: mysql.user." + l.column + " of the AWSCURRENT user is not a number")
+			return "", errors.New("rotation: mysql.user." + resourceLimits[i].column + " of the AWSCURRENT user is not a number")
 		}
-		options = append(options, l.option+" "+v.String)
+		options[i] = resourceLimits[i].option + " " + v.String
 	}
 	return strings.Join(options, " "), nil
 }
