@@ -94,7 +94,11 @@ const statementTimeout = 30 * time.Second
 //     OPTION and are refused when they are not the expected user's;
 //   - PostgreSQL passwords are sent as SCRAM-SHA-256 verifiers computed
 //     here, never in the clear, and the login speaks scram-sha-256 (pgx);
-//   - TLS is required by default and never falls back to plaintext;
+//   - TLS is required by default and never falls back to plaintext; the
+//     secret's "ssl" key, which AWS's templates follow (and, without it,
+//     fall back to plaintext), is ignored: TLS is the function's setting,
+//     so that whoever may write the secret cannot turn it off for the
+//     admin's session of alternating users;
 //   - a user name the engine cannot hold once _clone is appended is refused
 //     in createSecret, before anything is written.
 //
