@@ -159,31 +159,50 @@ func (e *Error) seal(step Step, secretID string, secrets []string) {
 	e.msg = redact(e.format(), secrets)
 }
 
-// scrubbers replace a cause whose text quotes a secret with a copy that
-// does not, keeping its type; each engine registers one for its driver's
-// errors. They return nil for an error they do not handle.
-var scrubbers []func(err error, secrets []string) error
+// scrubbers know a driver's errors: given err and the secrets, one returns
+// the driver's error found in err's chain with every secret removed from
+// its fields, and the other spellings its messages give a secret (escaped
+// in a literal, say); or nil, nil for an error of another driver.
+var scrubbers []func(err error, secrets []string) (clean error, forms []string)
 
-// scrub returns err with no secret in its text: err itself when its
-// driver's scrubber, which knows how the driver's messages spell a secret
-// (escaped, say), finds nothing to remove, else the scrubber's copy; and if
-// either still shows a secret, a plain error with the text redacted (losing
-// its type: the type is worth less than the secret).
+// scrub returns err itself when its text shows no secret, in any spelling
+// its driver gives one. Otherwise it returns an error with the same text,
+// secrets redacted, that unwraps to the driver's error scrubbed of them, so
+// that errors.As still finds a *mysql.MySQLError or a *pgconn.PgError; or,
+// when no scrubber knows the error, a plain error with the text redacted
+// (losing its type: the type is worth less than the secret).
 func scrub(err error, secrets []string) error {
 	if err == nil {
 		return nil
 	}
+	forms := secrets
+	var clean error
 	for _, s := range scrubbers {
-		if clean := s(err, secrets); clean != nil && clean.Error() != err.Error() {
-			err = clean
+		if c, f := s(err, secrets); c != nil {
+			clean, forms = c, append(f, secrets...)
 			break
 		}
 	}
-	if text := err.Error(); redact(text, secrets) != text {
-		return errors.New(redact(text, secrets))
+	text := err.Error()
+	msg := redact(text, forms)
+	if msg == text {
+		return err
 	}
-	return err
+	if clean == nil || redact(clean.Error(), forms) != clean.Error() {
+		return errors.New(msg)
+	}
+	return &scrubbedError{msg: msg, cause: clean}
 }
+
+// scrubbedError is an error whose text had a secret, redacted, and the
+// driver's error it wrapped, scrubbed.
+type scrubbedError struct {
+	msg   string
+	cause error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.cause }
 
 const redacted = "[REDACTED]"
 

@@ -3,6 +3,7 @@ package rotation
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -183,4 +184,40 @@ func TestCloneThatExistsAlready(t *testing.T) {
 			e.checkClone()
 		})
 	}
+}
+
+// TestGrantTheAdminLacks gives the first user a MariaDB role the admin may
+// not grant: setSecret fails, naming the grant line and what the admin
+// needs, with AWSCURRENT working; once the admin gets the role WITH ADMIN
+// OPTION, the service's retry of the same rotation completes it.
+func TestGrantTheAdminLacks(t *testing.T) {
+	t.Parallel()
+	e := newDBEnv(t, dbCases[1], oneAttempt)
+	role := "r_" + e.user[len(e.user)-12:]
+	e.adminExec("CREATE ROLE `" + role + "`")
+	t.Cleanup(func() { e.adminExecCleanup("DROP ROLE IF EXISTS `" + role + "`") })
+	e.adminExec("GRANT `"+role+"` TO ?@'%'", e.user)
+	token, err := e.rotate()
+	var re *Error
+	if !errors.As(err, &re) || re.Kind != DatabaseFailed || re.Step != SetSecret {
+		t.Fatalf("rotation: %v, want a DatabaseFailed error at setSecret", err)
+	}
+	for _, want := range []string{"GRANT `" + role + "` TO", "WITH ADMIN OPTION"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if got := e.table(); got != "✓ ✗ –" {
+		t.Errorf("after the failed setSecret: %s, want ✓ ✗ –", got)
+	}
+	e.adminExec("GRANT `"+role+"` TO ?@'%' WITH ADMIN OPTION", e.master)
+	for _, step := range steps {
+		if err := e.h.Handle(context.Background(), Event{SecretID: e.arn, ClientRequestToken: token, Step: step}); err != nil {
+			t.Fatalf("%s of the retry: %v", step, err)
+		}
+	}
+	if got, want := e.table(), wantTables[AlternatingUsers]["1 after finishSecret"]; got != want {
+		t.Errorf("after the retry: %s, want %s", got, want)
+	}
+	e.checkClone()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -110,8 +111,14 @@ func TestScrubMySQLForms(t *testing.T) {
 			t.Errorf("scrub(%s) = %q, want the literal redacted", quoted, me.Message)
 		}
 	}
-	plain := &mysql.MySQLError{Number: 1045, Message: "Access denied for user 'app'@'10.0.0.1' (using password: YES)"}
+	plain := fmt.Errorf("copying a grant: %w", &mysql.MySQLError{Number: 1045, Message: "Access denied for user 'app'@'10.0.0.1' (using password: YES)"})
 	if err := scrub(plain, []string{secret}); err != plain {
 		t.Errorf("scrub of an error without a secret = %#v, want the error itself", err)
+	}
+	wrapped := fmt.Errorf("copying a grant: %w", &mysql.MySQLError{Number: 1064, Message: "near 'it''s a \\secret\\'"})
+	err := scrub(wrapped, []string{secret})
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) || !strings.HasPrefix(err.Error(), "copying a grant: ") || strings.Contains(err.Error(), "secret") || strings.Contains(me.Message, "secret") {
+		t.Errorf("scrub of a wrapped error = %q (driver error %v), want the wrapper's text and the driver's error, both redacted", err, me)
 	}
 }

@@ -102,7 +102,7 @@ func (s *mysqlSession) copyAccount(ctx context.Context, quote func(string) (stri
 			return "", created, err
 		}
 		if _, err := s.conn.ExecContext(ctx, stmt); err != nil {
-			return "", created, err
+			return "", created, &grantError{stmt: stmt, err: err}
 		}
 	}
 	require, err := s.require(ctx, quote, template, host)
@@ -224,3 +224,33 @@ func (s *mysqlSession) limits(ctx context.Context, template, host string) (strin
 	}
 	return strings.Join(options, " "), nil
 }
+
+// grantError is the failure of a grant line copied to the clone. It quotes
+// the statement, which holds no password (regrant drops the hash), so that
+// the operator knows which privilege the admin could not pass on.
+type grantError struct {
+	stmt string
+	err  error
+}
+
+// MySQL error numbers of a statement refused for want of a privilege.
+var privilegeErrors = map[uint16]bool{
+	1044: true, // ER_DBACCESS_DENIED_ERROR
+	1045: true, // ER_ACCESS_DENIED_ERROR
+	1142: true, // ER_TABLEACCESS_DENIED_ERROR
+	1143: true, // ER_COLUMNACCESS_DENIED_ERROR
+	1227: true, // ER_SPECIFIC_ACCESS_DENIED_ERROR
+	1370: true, // ER_PROCACCESS_DENIED_ERROR
+	1698: true, // ER_ACCESS_DENIED_NO_PASSWORD_ERROR, MariaDB's answer to a role it may not grant
+}
+
+func (e *grantError) Error() string {
+	msg := "copying " + strconv.Quote(e.stmt) + " to the clone: " + e.err.Error()
+	var me *mysql.MySQLError
+	if errors.As(e.err, &me) && privilegeErrors[me.Number] {
+		msg += " (the masterarn secret's user must hold what it grants WITH GRANT OPTION; a role WITH ADMIN OPTION; a proxy as PROXY ... WITH GRANT OPTION)"
+	}
+	return msg
+}
+
+func (e *grantError) Unwrap() error { return e.err }

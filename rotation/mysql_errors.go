@@ -44,14 +44,15 @@ func hideStatement(err error) error {
 func init() {
 	// A MySQL error may quote a value it refused, as the statement spelt
 	// it: a password with a quote or a backslash then appears escaped.
-	scrubbers = append(scrubbers, func(err error, secrets []string) error {
+	scrubbers = append(scrubbers, func(err error, secrets []string) (error, []string) {
 		var me *mysql.MySQLError
 		if !errors.As(err, &me) {
-			return nil
+			return nil, nil
 		}
+		forms := mysqlForms(secrets)
 		clean := *me
-		clean.Message = redact(me.Message, mysqlForms(secrets))
-		return &clean
+		clean.Message = redact(me.Message, forms)
+		return &clean, forms
 	})
 }
 

@@ -87,16 +87,16 @@ func (postgresEngine) classify(err error) Kind {
 
 func init() {
 	// A PostgreSQL error may quote the statement it refused.
-	scrubbers = append(scrubbers, func(err error, secrets []string) error {
+	scrubbers = append(scrubbers, func(err error, secrets []string) (error, []string) {
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) {
-			return nil
+			return nil, nil
 		}
 		clean := *pe
 		for _, f := range []*string{&clean.Message, &clean.Detail, &clean.Hint, &clean.Where, &clean.InternalQuery} {
 			*f = redact(*f, secrets)
 		}
-		return &clean
+		return &clean, nil
 	})
 }
 
