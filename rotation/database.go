@@ -254,10 +254,10 @@ func (d *Database) setSingle(ctx context.Context, r *Invocation, cur, pend *dbSe
 			return perr
 		}
 		if prev == nil {
-			return refusedAll(refused, pend.Username, StagePending, StageCurrent)
+			return refusedAll(cur.eng, refused, pend.Username, StagePending, StageCurrent)
 		}
 		if s, err = d.login(ctx, prev, prev.DBName); isKind(err, LoginRefused) {
-			return refusedAll(refused, pend.Username, StagePending, StageCurrent, StagePrevious)
+			return refusedAll(cur.eng, refused, pend.Username, StagePending, StageCurrent, StagePrevious)
 		}
 		used = StagePrevious
 	}
@@ -291,7 +291,7 @@ func (d *Database) previous(ctx context.Context, r *Invocation, pend *dbSecret) 
 
 // refusedAll is the error of a single-user setSecret that found no
 // credentials the database accepts.
-func refusedAll(first error, user string, stages ...string) error {
+func refusedAll(eng dbEngine, first error, user string, stages ...string) error {
 	var e *Error
 	errors.As(first, &e) // first is a LoginRefused *Error
 	list := stages[0]
@@ -302,9 +302,12 @@ func refusedAll(first error, user string, stages ...string) error {
 			list += ", " + s
 		}
 	}
-	return &Error{Kind: LoginRefused, Stage: StageCurrent, Err: e.Err,
-		Problem: "the database refused the credentials of " + list + " for user " + strconv.Quote(user) +
-			": its password matches none of them (was it changed outside Secrets Manager?)"}
+	problem := "the database refused the credentials of " + list + " for user " + strconv.Quote(user)
+	if eng.wrongPassword(e.Err) {
+		// Not when the role may not log in, say: that is no password's fault.
+		problem += ": its password matches none of them (was it changed outside Secrets Manager?)"
+	}
+	return &Error{Kind: LoginRefused, Stage: StageCurrent, Err: e.Err, Problem: problem}
 }
 
 // setAlternating sets the other user's password with the admin

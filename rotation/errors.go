@@ -45,8 +45,10 @@ const (
 	// security group lets the function's in on its port, and that the
 	// function's subnets route to it.
 	DatabaseUnreachable
-	// TLSFailed: no TLS connection could be made: the server offers none,
-	// or its certificate does not verify against the configured CA.
+	// TLSFailed: the server and the function do not agree on TLS: the
+	// server offers none, its certificate does not verify against the
+	// configured CA, or it demands TLS (PostgreSQL's hostssl lines) and
+	// the function's TLS mode is TLSDisable.
 	TLSFailed
 	// LoginRefused: the database refused the credentials of the version
 	// Stage names.
@@ -83,7 +85,7 @@ func (k Kind) String() string {
 var advice = map[Kind]string{
 	SecretsManagerUnreachable: "a rotation function in a VPC reaches Secrets Manager only through an interface VPC endpoint for Secrets Manager or a NAT gateway; also check that the Lambda timeout leaves room for the step",
 	DatabaseUnreachable:       "check that the database's security group allows the function's security group on this port, and that the function's subnets route to the database",
-	TLSFailed:                 "enable TLS on the server, give the function the CA that signed its certificate, or, for a server without TLS, configure TLS mode disable",
+	TLSFailed:                 "the server and the function must agree on TLS: enable TLS on the server, give the function the CA that signed the server's certificate, or set the function's TLS mode to the server's (disable for a server without TLS; require or verify-full for one that demands it)",
 	Mismatch:                  "the function refuses to act on it (confused deputy protection)",
 }
 

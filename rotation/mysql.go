@@ -57,6 +57,11 @@ const (
 	erBadField         = 1054 // ER_BAD_FIELD_ERROR: no such column
 )
 
+func (mysqlEngine) wrongPassword(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == erAccessDenied
+}
+
 func (mysqlEngine) classify(err error) Kind {
 	var me *mysql.MySQLError
 	switch {

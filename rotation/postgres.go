@@ -73,9 +73,23 @@ const (
 	pgInvalidAuthorization = "28000" // invalid_authorization_specification
 )
 
+func (postgresEngine) wrongPassword(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == pgInvalidPassword
+}
+
+// classify tells apart, in SQLSTATE 28000, the rejections of pg_hba.conf,
+// which are no refused credentials, by their text: PostgreSQL gives them
+// no code of their own. A server whose messages are not in English has
+// them taken for refused logins, as before.
 func (postgresEngine) classify(err error) Kind {
 	var pe *pgconn.PgError
 	switch {
+	case errors.As(err, &pe) && pe.Code == pgInvalidAuthorization && strings.Contains(pe.Message, "pg_hba.conf"):
+		if strings.HasSuffix(pe.Message, "no encryption") || strings.HasSuffix(pe.Message, "SSL off") {
+			return TLSFailed // a hostssl line: the server wants TLS the function does not use
+		}
+		return Failed
 	case errors.As(err, &pe) && (pe.Code == pgInvalidPassword || pe.Code == pgInvalidAuthorization):
 		return LoginRefused
 	// pgconn has no error value for this: its text is all there is.
