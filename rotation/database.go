@@ -76,7 +76,7 @@ const statementTimeout = 30 * time.Second
 // ...PostgreSQLRotationSingleUser, ...MultiUser), with these differences:
 //
 //   - setSecret makes the confused-deputy checks (same engine, host, port,
-//     and the expected user) before it logs in to anything, not after
+//     database, and the expected user) before it logs in to anything, not after
 //     trying the AWSPENDING credentials; alternating users also refuse an
 //     AWSPENDING user that is the masterarn secret's own (a secret whose
 //     user is <admin>_clone would otherwise hand the admin account to its
@@ -173,8 +173,8 @@ func (d *Database) checkUsername(cur *dbSecret, user string) error {
 		Problem: fmt.Sprintf("the clone user %q would be %d %s long, and engine %s allows %d", user, length, cur.eng.nameUnit(), cur.Engine, limit)}
 }
 
-// CheckPending refuses an AWSPENDING version whose engine, host or port
-// differs from AWSCURRENT's, whose user is not AWSCURRENT's (single user)
+// CheckPending refuses an AWSPENDING version whose engine, host, port or
+// database differs from AWSCURRENT's, whose user is not AWSCURRENT's (single user)
 // or the other user of its pair (alternating users), or whose user name or
 // password the engine's statements cannot carry (a NUL byte; for MySQL,
 // invalid UTF-8; for PostgreSQL, a password other than printable ASCII).

@@ -115,7 +115,8 @@ func withCredentials(value, username, password string) (string, error) {
 }
 
 // checkPair compares pending with current, the confused-deputy checks of
-// setSecret: same engine, host and port, and the user the scheme expects.
+// setSecret: same engine, host, port and database, and the user the scheme
+// expects.
 func (d *Database) checkPair(current, pending *dbSecret) error {
 	wantUser := current.Username
 	if d.Scheme == AlternatingUsers {
@@ -132,6 +133,9 @@ func (d *Database) checkPair(current, pending *dbSecret) error {
 		return differ("host", pending.Host, current.Host)
 	case pending.Port != current.Port:
 		return differ("port", strconv.Itoa(pending.Port), strconv.Itoa(current.Port))
+	case pending.DBName != current.DBName:
+		// createSecret copies it: another one is not this function's.
+		return differ("dbname", pending.DBName, current.DBName)
 	case pending.Username != wantUser && d.Scheme == AlternatingUsers:
 		return &Error{Kind: Mismatch, Stage: StagePending, Key: "username",
 			Problem: "the AWSPENDING version's username " + strconv.Quote(pending.Username) + " is not the other user of AWSCURRENT's pair, " + strconv.Quote(wantUser)}

@@ -35,8 +35,8 @@ const (
 	// BadUsername: the user name cannot be rotated, for example one the
 	// engine cannot hold once _clone is appended.
 	BadUsername
-	// Mismatch: the AWSPENDING version points at another host, port, user
-	// or engine than AWSCURRENT, or (alternating users) at the master
+	// Mismatch: the AWSPENDING version points at another host, port,
+	// database, user or engine than AWSCURRENT, or (alternating users) at the master
 	// secret's own user, or the master secret at another host, port or
 	// engine: the function refuses to act on it, as protection against a
 	// confused deputy. Key names the field that differs.

@@ -72,6 +72,7 @@ func TestConfusedDeputy(t *testing.T) {
 				v["engine"] = map[string]string{"mysql": "postgres", "postgres": "mysql"}[e.srv.Engine]
 			}},
 			{"username", func(e *dbEnv, v map[string]any) { v["username"] = "root" }},
+			{"dbname", func(e *dbEnv, v map[string]any) { v["dbname"] = "postgres" }}, // one the user may log in to
 		}
 		for _, tt := range tests {
 			t.Run(c.name+"/"+tt.key, func(t *testing.T) {
