@@ -73,6 +73,9 @@ type dbEnv struct {
 	dials   atomic.Int64           // connections the strategy opened
 	breakOn atomic.Pointer[string] // a statement that kills the connection sending it
 	quoteOn atomic.Pointer[string] // a MySQL statement answered with a syntax error quoting it
+	// lostOn is a statement sent to the server on a connection closed
+	// right after: the server runs it, the answer is lost.
+	lostOn atomic.Pointer[string]
 
 	// mu guards wrap and the fields of h and db, which tests change with
 	// configure while rotations may run.

@@ -63,6 +63,14 @@ func (c *breakingConn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return len(p), nil
 	}
+	if s := c.e.lostOn.Load(); s != nil && bytes.Contains(p, []byte(*s)) {
+		n, err := c.Conn.Write(p)
+		c.Conn.Close() // after the bytes: the server reads them before the end of the stream
+		if err == nil {
+			err = errBroken
+		}
+		return n, err
+	}
 	return c.Conn.Write(p)
 }
 
