@@ -69,3 +69,44 @@ func TestAlternatingNeverTakesOverTheAdmin(t *testing.T) {
 		})
 	}
 }
+
+// TestMasterSecretManagedByRDS names, as masterarn, a secret holding only
+// the admin's username and password, as RDS manages them: setSecret says
+// which key the masterarn secret lacks and what to do, and sends the
+// admin's credentials nowhere.
+func TestMasterSecretManagedByRDS(t *testing.T) {
+	t.Parallel()
+	for _, c := range dbCases {
+		if c.scheme != AlternatingUsers {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, c, oneAttempt)
+			cur := e.currentValue()
+			master := e.valueOf(cur["masterarn"].(string))
+			managed, err := e.sm.CreateSecret("rds!db-"+e.user, mustJSON(map[string]any{"username": master["username"], "password": master["password"]}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur["masterarn"] = managed
+			if _, err := e.sm.PutSecretValue(e.arn, mustJSON(cur)); err != nil {
+				t.Fatal(err)
+			}
+			before := e.dials.Load()
+			_, err = e.rotate()
+			var re *Error
+			if !errors.As(err, &re) || re.Kind != BadSecretValue || re.Stage != StageMaster || re.Key == "" {
+				t.Fatalf("rotation: %v, want a BadSecretValue of a key of the masterarn secret", err)
+			}
+			for _, want := range []string{`masterarn secret's "` + re.Key + `" key: missing`, "host and port"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			if n := e.dials.Load() - before; n != 2 { // AWSPENDING's and AWSCURRENT's logins
+				t.Errorf("setSecret opened %d connections, want 2", n)
+			}
+		})
+	}
+}
