@@ -77,17 +77,22 @@ func (s *slot) joinLocked(wait bool) (cl *call, start bool) {
 	return cl, false
 }
 
-// joinMiss is join for a caller that found no value: it returns the failure
-// that left s without one instead, while its retry delay has not passed, so
-// that a missing secret does not cost a call per read.
-func (s *slot) joinMiss(c *Cache, wait bool) (cl *call, start bool, err error) {
+// joinMiss is join for a caller that found no value. If a fetch stored one
+// since the caller looked, it returns that value instead of starting
+// another fetch; and it returns the failure that left s without one, while
+// its retry delay has not passed, so that a missing secret does not cost a
+// call per read.
+func (s *slot) joinMiss(c *Cache, wait bool) (v *value, cl *call, start bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if v := s.val.Load(); v != nil {
+		return v, nil, false, nil
+	}
 	if err := s.remembered(c); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	cl, start = s.joinLocked(wait)
-	return cl, start, nil
+	return nil, cl, start, nil
 }
 
 // begin registers cl as the newest fetch of s, even if another is in
@@ -121,9 +126,9 @@ func (s *slot) abandon(cl *call, err error) {
 // it (a forced refresh's, say).
 func (c *Cache) load(ctx context.Context, s *slot, now time.Time) (*value, error) {
 	inline := ctx.Done() == nil
-	cl, start, err := s.joinMiss(c, !inline)
-	if err != nil {
-		return nil, err
+	v, cl, start, err := s.joinMiss(c, !inline)
+	if v != nil || err != nil {
+		return v, err
 	}
 	var o outcome
 	if start && inline {
