@@ -77,17 +77,22 @@ func (s *slot) joinLocked(wait bool) (cl *call, start bool) {
 	return cl, false
 }
 
-// joinMiss is join for a caller that found no value: it returns the failure
-// that left s without one instead, while its retry delay has not passed, so
-// that a missing secret does not cost a call per read.
-func (s *slot) joinMiss(now time.Time, wait bool) (cl *call, start bool, err error) {
+// joinMiss is join for a caller that found no value. If a fetch stored one
+// since the caller looked, it returns that value instead of starting
+// another fetch; and it returns the failure that left s without one, while
+// its retry delay has not passed, so that a missing secret does not cost a
+// call per read.
+func (s *slot) joinMiss(c *Cache, wait bool) (v *value, cl *call, start bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.remembered(now); err != nil {
-		return nil, false, err
+	if v := s.val.Load(); v != nil {
+		return v, nil, false, nil
+	}
+	if err := s.remembered(c); err != nil {
+		return nil, nil, false, err
 	}
 	cl, start = s.joinLocked(wait)
-	return cl, start, nil
+	return nil, cl, start, nil
 }
 
 // begin registers cl as the newest fetch of s, even if another is in
@@ -121,9 +126,9 @@ func (s *slot) abandon(cl *call, err error) {
 // it (a forced refresh's, say).
 func (c *Cache) load(ctx context.Context, s *slot, now time.Time) (*value, error) {
 	inline := ctx.Done() == nil
-	cl, start, err := s.joinMiss(now, !inline)
-	if err != nil {
-		return nil, err
+	v, cl, start, err := s.joinMiss(c, !inline)
+	if v != nil || err != nil {
+		return v, err
 	}
 	var o outcome
 	if start && inline {
@@ -166,7 +171,7 @@ func (c *Cache) launch(s *slot, cl *call, inline bool, start time.Time) {
 
 // run performs the fetch cl of s for a caller that entered the cache.
 func (c *Cache) run(s *slot, cl *call, start time.Time) {
-	defer c.wg.Done()
+	defer c.exit()
 	c.fetchInto(s, cl, start)
 }
 
@@ -193,7 +198,7 @@ func (c *Cache) await(ctx context.Context, id, stage string, cl *call) (outcome,
 // in the client becomes an error, and so does an answer that is neither a
 // value nor an error.
 func (c *Cache) fetch(s *slot, start time.Time) (*value, error) {
-	ctx := c.fetchContext(start)
+	ctx := c.fetchContext()
 	c.stats.loads.Add(1)
 	out, err := c.getSecretValue(ctx, s)
 	if err == nil && out == nil {
@@ -263,16 +268,13 @@ type fetchCtx struct {
 	reuse  time.Time // fetches that start before this may use ctx
 }
 
-// fetchContext returns a context for a fetch starting at start: the
-// cache's context with a deadline between FetchTimeout and FetchTimeout
-// plus a sixteenth of it (at most a second) from now. It renews the shared
-// one when that would leave less than FetchTimeout. Contexts that fall out
-// of use end at their deadline; the last one ends with Close.
-func (c *Cache) fetchContext(start time.Time) context.Context {
-	now := start
-	if !c.realTime {
-		now = time.Now() // FetchTimeout bounds a network call, in real time
-	}
+// fetchContext returns a context for a fetch starting now: the cache's
+// context with a deadline between FetchTimeout and FetchTimeout plus a
+// sixteenth of it (at most a second) from now. It renews the shared one
+// when that would leave less than FetchTimeout. Contexts that fall out of
+// use end at their deadline; the last one ends with Close.
+func (c *Cache) fetchContext() context.Context {
+	now := time.Now() // real time, whatever the cache's clock: FetchTimeout bounds a network call
 	f := c.fctx.Load()
 	if f != nil && now.Before(f.reuse) {
 		return f.ctx
@@ -282,7 +284,7 @@ func (c *Cache) fetchContext(start time.Time) context.Context {
 	nf := &fetchCtx{ctx: ctx, cancel: cancel, reuse: now.Add(slack)}
 	if !c.fctx.CompareAndSwap(f, nf) {
 		cancel()
-		return c.fetchContext(start)
+		return c.fetchContext()
 	}
 	return ctx
 }

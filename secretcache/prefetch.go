@@ -99,7 +99,7 @@ func (c *Cache) fetchAll(todo []pending, start time.Time) {
 			continue
 		}
 		go func() {
-			defer c.wg.Done()
+			defer c.exit()
 			for _, p := range c.batch(batcher, chunk, start) {
 				c.launch(p.s, p.cl, false, start)
 			}
@@ -116,7 +116,7 @@ func (c *Cache) batch(client BatchGetSecretValueAPIClient, chunk []pending, star
 	for i, p := range chunk {
 		ids[i] = p.s.id
 	}
-	ctx := c.fetchContext(start)
+	ctx := c.fetchContext()
 	c.stats.loads.Add(1)
 	seq := c.seq.Add(1)
 	out, err := c.batchGetSecretValue(ctx, client, ids)

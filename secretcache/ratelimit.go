@@ -23,9 +23,12 @@ type limiter struct {
 	max      int
 
 	mu     sync.Mutex
-	closed bool                        // guarded by mu
-	recs   *simplelru.LRU[any, *limit] // guarded by mu: most recently forced last
+	closed bool                             // guarded by mu
+	recs   *simplelru.LRU[stageKey, *limit] // guarded by mu: most recently forced last
 }
+
+// stageKey names a (secret ID, staging label) pair.
+type stageKey struct{ id, stage string }
 
 // limit is the record of one key. Its fields are guarded by limiter.mu.
 type limit struct {
@@ -36,7 +39,7 @@ type limit struct {
 
 func newLimiter(interval time.Duration, maxSize int) *limiter {
 	l := &limiter{interval: interval, max: max(4*maxSize, 1024)}
-	l.recs, _ = simplelru.NewLRU[any, *limit](math.MaxInt, nil) // bounded by prune
+	l.recs, _ = simplelru.NewLRU[stageKey, *limit](math.MaxInt, nil) // bounded by prune
 	return l
 }
 
@@ -44,12 +47,13 @@ func newLimiter(interval time.Duration, maxSize int) *limiter {
 // a fetch may start now, recording that it did; otherwise it returns the
 // fetch scheduled for the end of the interval, scheduling it if no caller
 // has yet. The timer is armed with c.enter, so that Close waits for it.
-func (l *limiter) admit(c *Cache, key any, id, stage string, now time.Time) (*call, error) {
+func (l *limiter) admit(c *Cache, id, stage string, now time.Time) (*call, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return nil, ErrClosed
 	}
+	key := stageKey{id, stage}
 	r, ok := l.recs.Get(key)
 	switch {
 	case !ok:
@@ -119,7 +123,7 @@ func (l *limiter) close(c *Cache) {
 		if r.next != nil && r.timer.Stop() {
 			r.next.complete(outcome{err: ErrClosed})
 			r.next, r.timer = nil, nil
-			c.wg.Done() // the timer's enter
+			c.exit() // the timer's enter
 		}
 	}
 }

@@ -28,6 +28,7 @@ import (
 //	field          written by                               read by
 //	val            settle, under mu                         hits, without a lock
 //	freq           hits (up to 3); index.evictOne (down)    index.evictOne, under index.mu
+//	next           index, under index.mu                    index, under index.mu
 //	everything in the mu block                              under mu
 //
 // A slot is marked evicted, under index.mu, right after it leaves the index
@@ -37,11 +38,11 @@ import (
 // which was current a moment ago.
 type slot struct {
 	id, stage string
-	key       any                                // its key in index.slots: see index.key
 	in        secretsmanager.GetSecretValueInput // what its fetches ask; read-only
 
 	val  atomic.Pointer[value] // last good value; nil until a fetch succeeds or after a gone verdict
 	freq atomic.Uint32         // reads since the eviction policy last looked, at most 3
+	next *slot                 // guarded by index.mu: the next slot in its queue
 
 	mu      sync.Mutex
 	seq     uint64   // the fetch whose verdict (val, or goneErr) the slot reflects; 0 before any
@@ -60,8 +61,8 @@ type failure struct {
 	err     error     // its error
 }
 
-func newSlot(key any, id, stage string) *slot {
-	s := &slot{key: key, id: id, stage: stage}
+func newSlot(id, stage string) *slot {
+	s := &slot{id: id, stage: stage}
 	s.in = secretsmanager.GetSecretValueInput{SecretId: &s.id, VersionStage: &s.stage}
 	return s
 }
@@ -163,9 +164,10 @@ func (s *slot) failed(c *Cache) *failure {
 
 // remembered returns the failure that left s without a value while its
 // retry delay has not passed, so that a missing secret does not cost a call
-// per read. The caller holds mu.
-func (s *slot) remembered(now time.Time) error {
-	if s.val.Load() != nil || s.fail == nil || !now.Before(s.fail.retryAt) {
+// per read. It reads the clock only when there was a failure. The caller
+// holds mu.
+func (s *slot) remembered(c *Cache) error {
+	if s.val.Load() != nil || !s.retryPending(c) {
 		return nil
 	}
 	if s.fail.err != nil {
@@ -176,8 +178,8 @@ func (s *slot) remembered(now time.Time) error {
 
 // retryPending reports whether a failed fetch's retry delay has not passed.
 // The caller holds mu.
-func (s *slot) retryPending(now time.Time) bool {
-	return s.fail != nil && now.Before(s.fail.retryAt)
+func (s *slot) retryPending(c *Cache) bool {
+	return s.fail != nil && c.clock.Now().Before(s.fail.retryAt)
 }
 
 // evict marks s as removed from the index.
