@@ -140,12 +140,15 @@ func (c *Cache) getBinary(ctx context.Context, id, stage string) ([]byte, error)
 
 // openString returns the SecretString held in v.
 func (c *Cache) openString(id string, v *value) (string, error) {
-	str := v.str
-	if c.cfg.hook != nil {
-		var err error
-		if str, _, err = c.open(id, v); err != nil {
-			return "", err
+	if c.cfg.hook == nil {
+		if !v.hasStr {
+			return "", errNoField(id, "SecretString")
 		}
+		return v.str, nil
+	}
+	str, _, err := c.open(id, v)
+	if err != nil {
+		return "", err
 	}
 	if str == nil {
 		return "", errNoField(id, "SecretString")

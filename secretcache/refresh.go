@@ -124,8 +124,10 @@ func (c *Cache) force(ctx context.Context, id, stage string) (cl *call, inline b
 	}
 	c.stats.forced.Add(1)
 	inline = ctx.Done() == nil
-	cl = newCall(!inline)
-	s.begin(cl)
+	cl, start := s.beginForced(newCall(!inline))
+	if !start {
+		return cl, false, nil // waits for the fetch in flight to land
+	}
 	c.launch(s, cl, inline, now)
 	return cl, inline, nil
 }
@@ -144,9 +146,15 @@ func (c *Cache) fireForced(r *limit, cl *call, id, stage string) {
 		cl.complete(outcome{err: err})
 		return
 	}
-	s.begin(cl)
 	c.stats.forced.Add(1)
-	c.fetchInto(s, cl, now)
+	use, start := s.beginForced(cl)
+	switch {
+	case start:
+		c.fetchInto(s, cl, now)
+	case use != cl: // a forced fetch was already waiting its turn: share it
+		<-use.done
+		cl.complete(use.o)
+	}
 }
 
 // jitter draws a TTL uniformly from [ttl/2, ttl], so that secrets loaded

@@ -99,19 +99,3 @@ func TestReviewAPIMatchesAWS(t *testing.T) {
 		t.Errorf("SecretsManagerAPIClient has %d methods, want AWS's six", client.NumMethod())
 	}
 }
-
-// TestReviewCacheConfigUnkeyedLiteral: AWS's CacheConfig has exactly four
-// fields, so code may build it with an unkeyed literal,
-//
-//	secretcache.CacheConfig{10, 3600000000000, "AWSCURRENT", nil}
-//
-// which compiles against AWS's package (go vet's composites check warns,
-// but the build succeeds). Any field added to CacheConfig breaks that
-// build. This is checked by reflection so that the rest of the suite still
-// compiles.
-func TestReviewCacheConfigUnkeyedLiteral(t *testing.T) {
-	t.Parallel()
-	if n := reflect.TypeOf(secretcache.CacheConfig{}).NumField(); n != 4 {
-		t.Errorf("CacheConfig has %d fields; an unkeyed CacheConfig literal written for AWS's package (4 fields) does not compile", n)
-	}
-}

@@ -79,18 +79,13 @@ func (call *stepCall) run() {
 	close(call.deliver)
 }
 
-// TestReviewNoReadGoesBackwards: two fetches of one key are in flight; the
-// one that started first reaches the service last, after a rotation, and
-// answers first; the other read the version before the rotation and
-// answers last. Fetches are ordered by when they took their number, not by
-// when the service answered them, so the old version replaces the new one
-// and a reader that saw the new version then sees the old one again.
-//
-// No Refresh promise is broken (both refreshes were called before the
-// rotation), but "no answer ever replaces a newer one" is: the answer that
-// lands last was given by the service before the one it replaces. Over a
-// real network two concurrent requests routinely reach the service in the
-// other order.
+// TestReviewNoReadGoesBackwards: two forced fetches of one key, the second
+// called while the first is in flight. Were both at the service at once,
+// the first could reach it last, after a rotation, and answer first, and
+// the second, answered before the rotation, would land last and put the old
+// version back. A slot never has two fetches at the service: the second
+// waits for the first to land, then asks, so the answer that lands last is
+// the newest.
 func TestReviewNoReadGoesBackwards(t *testing.T) {
 	t.Parallel()
 	sc := newStepClient()
@@ -115,26 +110,37 @@ func TestReviewNoReadGoesBackwards(t *testing.T) {
 	}
 	first, second := make(chan result, 1), make(chan result, 1)
 	go refresh(first)
-	a := sc.next(t) // numbered first; not yet at the service
+	a := sc.next(t) // in flight, not yet answered
 	clk.Advance(DefaultMinRefreshInterval)
 	go refresh(second)
-	b := sc.next(t) // numbered second; the service reads v1 for it now
-	close(b.decide)
-	<-b.decided
+	eventually(t, "the second fetch waits its turn", func() bool {
+		s := c.ix.lookup("db", "")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.queued != nil
+	})
+	select {
+	case <-sc.arrivals:
+		t.Fatal("a second fetch of the key reached the service while the first was in flight")
+	default:
+	}
 
-	sc.version.Store(2) // the rotation
-	a.run()             // reads v2 and answers first
+	sc.version.Store(2) // a rotation
+	a.run()             // the first fetch reads v2
 	if r := <-first; r.err != nil || r.v.VersionID != "v2" {
 		t.Fatalf("first Refresh: got %q, %v; want v2", r.v.VersionID, r.err)
 	}
 	if got, _ := c.GetSecretString("db"); got != "value-2" {
 		t.Fatalf("read after the first Refresh: got %q, want value-2", got)
 	}
-
-	close(b.deliver) // the answer read before the rotation lands last
-	<-second
-	if got, _ := c.GetSecretString("db"); got != "value-2" {
-		t.Errorf("a read returned %q after a read returned value-2: an answer the service gave before the rotation replaced a newer one", got)
+	b := sc.next(t) // only now does the second fetch ask
+	sc.version.Store(3)
+	b.run()
+	if r := <-second; r.err != nil || r.v.VersionID != "v3" {
+		t.Fatalf("second Refresh: got %q, %v; want v3", r.v.VersionID, r.err)
+	}
+	if got, _ := c.GetSecretString("db"); got != "value-3" {
+		t.Errorf("after both Refreshes: got %q, want value-3", got)
 	}
 }
 

@@ -128,8 +128,12 @@ func TestReviewHitsDoNotAllocate(t *testing.T) {
 		if err := tt.get(); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if allocs := testing.AllocsPerRun(1000, func() { tt.get() }); allocs != 0 {
-			t.Errorf("%s hit: %v allocations, want 0", tt.name, allocs)
+		want := 0.0
+		if strings.HasPrefix(tt.name, "GetSecretBinary") {
+			want = 1 // the copy it returns, which the caller may modify
+		}
+		if allocs := testing.AllocsPerRun(1000, func() { tt.get() }); allocs != want {
+			t.Errorf("%s hit: %v allocations, want %v", tt.name, allocs, want)
 		}
 	}
 }
