@@ -76,8 +76,11 @@ const statementTimeout = 30 * time.Second
 // ...PostgreSQLRotationSingleUser, ...MultiUser), with these differences:
 //
 //   - setSecret makes the confused-deputy checks (same engine, host, port,
-//     and the expected user) before it logs in to anything, not after
-//     trying the AWSPENDING credentials;
+//     database, and the expected user) before it logs in to anything, not after
+//     trying the AWSPENDING credentials; alternating users also refuse an
+//     AWSPENDING user that is the masterarn secret's own (a secret whose
+//     user is <admin>_clone would otherwise hand the admin account to its
+//     readers);
 //   - a single user's setSecret logs in with AWSCURRENT first, so that a
 //     rotation is refused no login (AWS's templates try AWSPENDING first,
 //     and the database refuses it once per rotation: a failed login that
@@ -91,7 +94,11 @@ const statementTimeout = 30 * time.Second
 //     OPTION and are refused when they are not the expected user's;
 //   - PostgreSQL passwords are sent as SCRAM-SHA-256 verifiers computed
 //     here, never in the clear, and the login speaks scram-sha-256 (pgx);
-//   - TLS is required by default and never falls back to plaintext;
+//   - TLS is required by default and never falls back to plaintext; the
+//     secret's "ssl" key, which AWS's templates follow (and, without it,
+//     fall back to plaintext), is ignored: TLS is the function's setting,
+//     so that whoever may write the secret cannot turn it off for the
+//     admin's session of alternating users;
 //   - a user name the engine cannot hold once _clone is appended is refused
 //     in createSecret, before anything is written.
 //
@@ -166,8 +173,8 @@ func (d *Database) checkUsername(cur *dbSecret, user string) error {
 		Problem: fmt.Sprintf("the clone user %q would be %d %s long, and engine %s allows %d", user, length, cur.eng.nameUnit(), cur.Engine, limit)}
 }
 
-// CheckPending refuses an AWSPENDING version whose engine, host or port
-// differs from AWSCURRENT's, whose user is not AWSCURRENT's (single user)
+// CheckPending refuses an AWSPENDING version whose engine, host, port or
+// database differs from AWSCURRENT's, whose user is not AWSCURRENT's (single user)
 // or the other user of its pair (alternating users), or whose user name or
 // password the engine's statements cannot carry (a NUL byte; for MySQL,
 // invalid UTF-8; for PostgreSQL, a password other than printable ASCII).
@@ -225,133 +232,6 @@ func (d *Database) pendingWorks(ctx context.Context, r *Invocation, pend *dbSecr
 		return false, nil
 	}
 	return false, err
-}
-
-// setSingle changes the user's own password. It logs in with AWSCURRENT
-// first, where AWS's templates try AWSPENDING first: while AWSCURRENT's
-// password works the database does not hold AWSPENDING's (the same
-// user's, and one password per account), so a rotation spends no refused
-// login on the user it rotates. Only when AWSCURRENT is refused does it
-// check whether AWSPENDING is set already. (MySQL 8's dual passwords may
-// accept both; setting the same password again is then harmless.)
-func (d *Database) setSingle(ctx context.Context, r *Invocation, cur, pend *dbSecret) error {
-	s, err := d.login(ctx, cur, cur.DBName)
-	used := StageCurrent
-	if isKind(err, LoginRefused) {
-		refused := err
-		if done, err := d.pendingWorks(ctx, r, pend); done || err != nil {
-			return err
-		}
-		prev, perr := d.previous(ctx, r, pend)
-		if perr != nil {
-			return perr
-		}
-		if prev == nil {
-			return refusedAll(refused, pend.Username, StagePending, StageCurrent)
-		}
-		if s, err = d.login(ctx, prev, prev.DBName); isKind(err, LoginRefused) {
-			return refusedAll(refused, pend.Username, StagePending, StageCurrent, StagePrevious)
-		}
-		used = StagePrevious
-	}
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	sctx, cancel := shorten(ctx, statementTimeout)
-	defer cancel()
-	if err := s.setOwnPassword(sctx, string(pend.Password)); err != nil {
-		return dbError(err, "setting the AWSPENDING password as user "+strconv.Quote(pend.Username))
-	}
-	r.Logger().InfoContext(ctx, "set the AWSPENDING password", slog.String("user", pend.Username), slog.String("loggedInWith", used))
-	return nil
-}
-
-// previous returns AWSPREVIOUS when it exists, parses, and has the same
-// user, host and port as pending; nil otherwise: AWS's templates likewise
-// ignore a missing or malformed AWSPREVIOUS.
-func (d *Database) previous(ctx context.Context, r *Invocation, pend *dbSecret) (*dbSecret, error) {
-	value, ok, err := r.Previous(ctx)
-	if err != nil || !ok {
-		return nil, err
-	}
-	prev, err := d.parseDBSecret(StagePrevious, value)
-	if err != nil || prev.Username != pend.Username || prev.Host != pend.Host || prev.Port != pend.Port || prev.Engine != pend.Engine {
-		return nil, nil
-	}
-	return prev, nil
-}
-
-// refusedAll is the error of a single-user setSecret that found no
-// credentials the database accepts.
-func refusedAll(first error, user string, stages ...string) error {
-	var e *Error
-	errors.As(first, &e) // first is a LoginRefused *Error
-	list := stages[0]
-	for i, s := range stages[1:] {
-		if i == len(stages)-2 {
-			list += " and " + s
-		} else {
-			list += ", " + s
-		}
-	}
-	return &Error{Kind: LoginRefused, Stage: StageCurrent, Err: e.Err,
-		Problem: "the database refused the credentials of " + list + " for user " + strconv.Quote(user) +
-			": its password matches none of them (was it changed outside Secrets Manager?)"}
-}
-
-// setAlternating sets the other user's password with the admin
-// credentials, creating it when it does not exist. It tries AWSPENDING
-// first, as AWS's templates do: the other user is not logged in with
-// otherwise, and only an admin could tell whether its password is set.
-func (d *Database) setAlternating(ctx context.Context, r *Invocation, cur, pend *dbSecret) error {
-	if done, err := d.pendingWorks(ctx, r, pend); done || err != nil {
-		return err
-	}
-	// AWSCURRENT must work: the function rotates credentials that are in
-	// use, not ones someone put in the secret.
-	s, err := d.login(ctx, cur, cur.DBName)
-	if err != nil {
-		return err
-	}
-	s.close()
-	if cur.MasterARN == "" {
-		return &Error{Kind: BadSecretValue, Stage: StageCurrent, Key: "masterarn", Problem: `the AWSCURRENT version's "masterarn" key: missing`}
-	}
-	value, err := r.Master(ctx, cur.MasterARN)
-	if err != nil {
-		return err
-	}
-	master, err := d.parseDBSecret(StageMaster, value)
-	if err != nil {
-		return err
-	}
-	differ := func(key, got, want string) error {
-		return &Error{Kind: Mismatch, Stage: StageMaster, Key: key,
-			Problem: "the masterarn secret's " + key + " " + strconv.Quote(got) + " is not AWSCURRENT's " + strconv.Quote(want)}
-	}
-	switch {
-	case master.eng != cur.eng:
-		return differ("engine", master.Engine, cur.Engine)
-	case master.Host != cur.Host:
-		return differ("host", master.Host, cur.Host)
-	case master.Port != cur.Port:
-		return differ("port", strconv.Itoa(master.Port), strconv.Itoa(cur.Port))
-	}
-	admin, err := d.login(ctx, master, cur.DBName)
-	if err != nil {
-		return err
-	}
-	defer admin.close()
-	sctx, cancel := shorten(ctx, statementTimeout)
-	defer cancel()
-	created, err := admin.setUser(sctx, pend.Username, string(pend.Password), cur.Username)
-	if err != nil {
-		return dbError(err, "setting up user "+strconv.Quote(pend.Username)+" as "+strconv.Quote(cur.Username)+"'s clone with the masterarn credentials")
-	}
-	r.Logger().InfoContext(ctx, "set the AWSPENDING user's password with the masterarn credentials",
-		slog.String("user", pend.Username), slog.String("template", cur.Username), slog.Bool("created", created))
-	return nil
 }
 
 // TestSecret logs in with the AWSPENDING credentials and runs a read.

@@ -2,16 +2,13 @@ package rotation
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,7 +17,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 
@@ -69,10 +65,17 @@ type dbEnv struct {
 	arn   string
 	user  string
 	clone string
-	log   syncBuffer
+	// master and masterPassword are the credentials of the masterarn
+	// secret, for alternating users.
+	master, masterPassword string
+	log                    syncBuffer
 
 	dials   atomic.Int64           // connections the strategy opened
 	breakOn atomic.Pointer[string] // a statement that kills the connection sending it
+	quoteOn atomic.Pointer[string] // a MySQL statement answered with a syntax error quoting it
+	// lostOn is a statement sent to the server on a connection closed
+	// right after: the server runs it, the answer is lost.
+	lostOn atomic.Pointer[string]
 
 	// mu guards wrap and the fields of h and db, which tests change with
 	// configure while rotations may run.
@@ -104,6 +107,13 @@ type envConfig struct {
 	emulator []secretsmanagertest.Option
 	keys     map[string]any // more keys of the secret and of the masterarn secret
 	anyHost  bool           // MySQL: the user exists only at host '%'
+	username func(unique string) string
+	// password and masterPassword replace the random first passwords of
+	// the user and of the admin.
+	password, masterPassword string
+	// database, if set, names the secrets' database instead of the test's,
+	// created with the user's rights on it.
+	database func(unique string) string
 }
 
 type envOption func(*envConfig)
@@ -117,6 +127,23 @@ func oneAttempt(c *envConfig) {
 // withKeys adds keys to the secret.
 func withKeys(keys map[string]any) envOption { return func(c *envConfig) { c.keys = keys } }
 
+// userNamed names the secret's user name(unique), where unique is a name
+// no other test uses: names that need quoting, or of a given length.
+func userNamed(name func(unique string) string) envOption {
+	return func(c *envConfig) { c.username = name }
+}
+
+// withPasswords sets the first passwords of the user and of the admin.
+func withPasswords(user, master string) envOption {
+	return func(c *envConfig) { c.password, c.masterPassword = user, master }
+}
+
+// inDatabase names the secrets' database name(unique), created for the
+// test with the user's rights on it.
+func inDatabase(name func(unique string) string) envOption {
+	return func(c *envConfig) { c.database = name }
+}
+
 // anyHostOnly drops the MySQL user's accounts but user@'%', as on RDS
 // where users are created for '%' only.
 func anyHostOnly(c *envConfig) { c.anyHost = true }
@@ -129,10 +156,16 @@ func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 	}
 	e := &dbEnv{t: t, c: c, srv: c.server(t)}
 	e.admin = e.srv.AdminDB(t)
-	e.user = testdb.UniqueName("rot")
+	unique := testdb.UniqueName("rot")
+	e.user = unique
+	password := cmp.Or(cfg.password, randomPassword())
+	if cfg.username != nil {
+		e.user = cfg.username(unique)
+		e.srv.CreateQuotedUser(t, e.user, password)
+	} else {
+		e.srv.CreateUser(t, e.user, password)
+	}
 	e.clone = e.user + cloneSuffix
-	password := randomPassword()
-	e.srv.CreateUser(t, e.user, password)
 	t.Cleanup(func() { e.dropUser(e.clone) }) // before CreateUser's cleanup drops the user
 	if cfg.anyHost && e.srv.Engine == testdb.EngineMySQL {
 		e.adminExec("DROP USER ?@'localhost', ?@'127.0.0.1'", e.user, e.user)
@@ -143,16 +176,20 @@ func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 	}
 	e.sm = secretsmanagertest.NewServer(cfg.emulator...)
 	t.Cleanup(e.sm.Close)
+	dbname := e.srv.Database()
+	if cfg.database != nil {
+		dbname = e.newDatabase(cfg.database(unique))
+	}
 	secret := map[string]any{"engine": e.srv.Engine, "host": e.srv.Host, "port": e.srv.Port,
-		"username": e.user, "password": password, "dbname": e.srv.Database()}
+		"username": e.user, "password": password, "dbname": dbname}
 	if c.scheme == AlternatingUsers {
-		secret["masterarn"] = e.newMaster(cfg.keys)
+		secret["masterarn"] = e.newMaster(cfg.keys, cmp.Or(cfg.masterPassword, randomPassword()))
 	}
 	for k, v := range cfg.keys {
 		secret[k] = v
 	}
 	var err error
-	if e.arn, err = e.sm.CreateSecret("app/"+e.user, mustJSON(secret)); err != nil {
+	if e.arn, err = e.sm.CreateSecret("app/"+unique, mustJSON(secret)); err != nil {
 		t.Fatal(err)
 	}
 	e.db = &Database{Scheme: c.scheme, Dial: e.dial}
@@ -171,13 +208,14 @@ func newDBEnv(t testing.TB, c dbCase, opts ...envOption) *dbEnv {
 
 // newMaster creates an admin account for alternating users and a secret
 // of its credentials with keys added, and returns the secret's ARN.
-func (e *dbEnv) newMaster(keys map[string]any) string {
-	name, password := testdb.UniqueName("adm"), randomPassword()
+func (e *dbEnv) newMaster(keys map[string]any, password string) string {
+	name := testdb.UniqueName("adm")
+	e.master, e.masterPassword = name, password
 	if e.srv.Engine == testdb.EngineMySQL {
 		e.adminExec("CREATE USER ?@'%' IDENTIFIED BY ?", name, password)
 		e.adminExec("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", name)
 	} else {
-		e.adminExec(`CREATE ROLE "` + name + `" LOGIN CREATEROLE PASSWORD '` + password + `'`)
+		e.adminExec("CREATE ROLE " + pgx.Identifier{name}.Sanitize() + " LOGIN CREATEROLE PASSWORD " + pgLiteral(password))
 	}
 	e.t.Cleanup(func() { e.dropUser(name) })
 	master := map[string]any{"engine": e.srv.Engine, "host": e.srv.Host, "port": e.srv.Port, "username": name, "password": password}
@@ -191,12 +229,46 @@ func (e *dbEnv) newMaster(keys map[string]any) string {
 	return arn
 }
 
+// newDatabase creates a database named name, on which the user has every
+// right, dropped when the test ends, and returns its name.
+func (e *dbEnv) newDatabase(name string) string {
+	if e.srv.Engine == testdb.EngineMySQL {
+		db := "`" + strings.ReplaceAll(name, "`", "``") + "`"
+		e.adminExec("CREATE DATABASE " + db)
+		e.t.Cleanup(func() { e.adminExecCleanup("DROP DATABASE " + db) })
+		for _, host := range []string{"%", "localhost", "127.0.0.1"} {
+			e.adminExec("GRANT ALL PRIVILEGES ON "+db+".* TO ?@?", e.user, host)
+		}
+		return name
+	}
+	db := pgx.Identifier{name}.Sanitize()
+	e.adminExec("CREATE DATABASE " + db)
+	e.t.Cleanup(func() { e.adminExecCleanup("DROP DATABASE " + db + " WITH (FORCE)") })
+	e.adminExec("GRANT ALL PRIVILEGES ON DATABASE " + db + " TO " + pgx.Identifier{e.user}.Sanitize())
+	return name
+}
+
+// pgLiteral quotes s as a PostgreSQL escape string constant.
+func pgLiteral(s string) string {
+	return "E'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
+}
+
 func (e *dbEnv) adminExec(query string, args ...any) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := e.admin.ExecContext(ctx, query, args...); err != nil {
 		e.t.Fatalf("admin: %v", err)
+	}
+}
+
+// adminExecCleanup is adminExec for a cleanup, which reports an error
+// without stopping the other cleanups.
+func (e *dbEnv) adminExecCleanup(query string, args ...any) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.admin.ExecContext(ctx, query, args...); err != nil {
+		e.t.Errorf("admin cleanup: %v", err)
 	}
 }
 
@@ -207,14 +279,30 @@ func (e *dbEnv) dropUser(user string) {
 	var err error
 	if e.srv.Engine == testdb.EngineMySQL {
 		for _, host := range []string{"%", "localhost", "127.0.0.1"} {
-			if _, err = e.admin.ExecContext(ctx, "DROP USER IF EXISTS ?@?", user, host); err != nil {
+			_, err = e.admin.ExecContext(ctx, "DROP USER IF EXISTS ?@?", user, host)
+			var me *mysql.MySQLError
+			if errors.As(err, &me) && me.Number == 1470 {
+				return // a name too long to exist
+			}
+			if err != nil {
 				break
 			}
 		}
 	} else {
-		_, err = e.admin.ExecContext(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", user)
-		if err == nil {
-			_, err = e.admin.ExecContext(ctx, `DROP ROLE IF EXISTS "`+user+`"`)
+		// The role may own objects a test made as the clone.
+		role := pgx.Identifier{user}.Sanitize()
+		var exists bool
+		err = e.admin.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", user).Scan(&exists)
+		for _, stmt := range []string{"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+			"DROP OWNED BY " + role, "DROP ROLE " + role} {
+			if err != nil || !exists {
+				break
+			}
+			var args []any
+			if strings.Contains(stmt, "$1") {
+				args = []any{user}
+			}
+			_, err = e.admin.ExecContext(ctx, stmt, args...)
 		}
 	}
 	if err != nil {
@@ -275,118 +363,6 @@ func (e *dbEnv) start(ctx context.Context) (string, error) {
 	return aws.ToString(out.VersionId), nil
 }
 
-// dial opens the strategy's connections, counting them, and wraps them so
-// that a statement containing *e.breakOn kills the connection instead of
-// reaching the server.
-func (e *dbEnv) dial(ctx context.Context, network, address string) (net.Conn, error) {
-	e.dials.Add(1)
-	var d net.Dialer
-	c, err := d.DialContext(ctx, network, address)
-	if err != nil {
-		return nil, err
-	}
-	return &breakingConn{Conn: c, e: e}, nil
-}
-
-type breakingConn struct {
-	net.Conn
-	e *dbEnv
-}
-
-var errBroken = errors.New("connection broken by the test")
-
-func (c *breakingConn) Write(p []byte) (int, error) {
-	if s := c.e.breakOn.Load(); s != nil && bytes.Contains(p, []byte(*s)) {
-		c.Conn.Close()
-		return 0, errBroken
-	}
-	return c.Conn.Write(p)
-}
-
-// version returns the value of the version that stage labels, or ok false
-// when it has none (no such label, or RotateSecret's placeholder).
-func (e *dbEnv) version(stage string) (user, password string, ok bool) {
-	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := e.sm.Client().GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(e.arn), VersionStage: aws.String(stage)})
-	if errors.As(err, new(*types.ResourceNotFoundException)) {
-		return "", "", false
-	}
-	if err != nil {
-		e.t.Fatalf("GetSecretValue %s: %v", stage, err)
-	}
-	var v struct{ Username, Password string }
-	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v); err != nil {
-		e.t.Fatalf("%s is not JSON", stage)
-	}
-	return v.Username, v.Password, true
-}
-
-// logsIn reports whether user can log in with password, with the drivers
-// directly (over TLS on a TLS server); a failure other than a refused
-// login fails the test.
-func (e *dbEnv) logsIn(user, password string) bool {
-	e.t.Helper()
-	err := directLogin(e.srv, user, password, e.srv.RootCAs())
-	if err != nil && !e.srv.IsAuthError(err) {
-		e.t.Fatalf("login as %s: %v", user, err)
-	}
-	return err == nil
-}
-
-// directLogin logs in with the drivers, without package rotation, over
-// TLS verified against roots when it is not nil.
-func directLogin(srv *testdb.Server, user, password string, roots *x509.CertPool) error {
-	var cfg *tls.Config
-	if roots != nil {
-		cfg = &tls.Config{RootCAs: roots, ServerName: srv.Host}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	addr := net.JoinHostPort(srv.Host, strconv.Itoa(srv.Port))
-	if srv.Engine == testdb.EngineMySQL {
-		c := mysql.NewConfig()
-		c.Net, c.Addr, c.User, c.Passwd, c.DBName, c.TLS = "tcp", addr, user, password, srv.Database(), cfg
-		conn, err := mysql.NewConnector(c)
-		if err != nil {
-			return err
-		}
-		db := sql.OpenDB(conn)
-		defer db.Close()
-		return db.PingContext(ctx)
-	}
-	c, err := pgx.ParseConfig("postgres://" + addr + "/?sslmode=disable")
-	if err != nil {
-		return err
-	}
-	c.User, c.Password, c.Database, c.TLSConfig = user, password, srv.Database(), cfg
-	conn, err := pgx.ConnectConfig(ctx, c)
-	if err != nil {
-		return err
-	}
-	return conn.Close(ctx)
-}
-
-// table returns what the versions labelled AWSCURRENT, AWSPENDING and
-// AWSPREVIOUS do: ✓ logs in, ✗ is refused, – has no value.
-func (e *dbEnv) table() string {
-	e.t.Helper()
-	var cells []string
-	for _, stage := range []string{StageCurrent, StagePending, StagePrevious} {
-		user, pw, ok := e.version(stage)
-		switch {
-		case !ok:
-			cells = append(cells, "–")
-		case e.logsIn(user, pw):
-			cells = append(cells, "✓")
-		default:
-			cells = append(cells, "✗")
-		}
-	}
-	return strings.Join(cells, " ")
-}
-
 // checkLog fails the test if the log shows a password of any version.
 func (e *dbEnv) checkLog() {
 	stages, err := e.sm.VersionStages(e.arn)
@@ -404,6 +380,9 @@ func (e *dbEnv) checkLog() {
 		if v.Password != "" && strings.Contains(log, v.Password) {
 			e.t.Errorf("the log shows the password of version %s", id)
 		}
+	}
+	if e.masterPassword != "" && strings.Contains(log, e.masterPassword) {
+		e.t.Error("the log shows the admin's password")
 	}
 }
 

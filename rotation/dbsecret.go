@@ -42,21 +42,28 @@ var engineNames = map[string]Engine{
 // parseDBSecret parses value, read from stage, as a database secret that d
 // rotates: it must name an engine d handles and a TCP host.
 func (d *Database) parseDBSecret(stage, value string) (*dbSecret, error) {
+	whose := "the " + stage + " version's"
+	if stage == StageMaster {
+		whose = "the masterarn secret's"
+	}
 	s, err := jdbcstyle.ParseSecret([]byte(value))
 	var se *jdbcstyle.SecretError
 	switch {
 	case errors.As(err, &se):
 		// The message of a SecretError never quotes the value.
-		problem := "the " + stage + " version's JSON: " + se.Problem
+		problem := whose + " JSON: " + se.Problem
 		if se.Key != "" {
-			problem = "the " + stage + " version's " + strconv.Quote(se.Key) + " key: " + se.Problem
+			problem = whose + " " + strconv.Quote(se.Key) + " key: " + se.Problem
 		}
 		return nil, &Error{Kind: BadSecretValue, Stage: stage, Key: se.Key, Problem: problem}
 	case err != nil:
-		return nil, &Error{Kind: BadSecretValue, Stage: stage, Problem: "the " + stage + " version is not a database secret"}
+		return nil, &Error{Kind: BadSecretValue, Stage: stage, Problem: whose + " value is not a database secret"}
 	}
 	bad := func(key, problem string) error {
-		return &Error{Kind: BadSecretValue, Stage: stage, Key: key, Problem: "the " + stage + " version's " + strconv.Quote(key) + " key: " + problem}
+		if stage == StageMaster && problem == "missing" {
+			problem += " (a master secret that RDS manages holds only a username and a password: add engine, host and port to it, or name a secret of your own)"
+		}
+		return &Error{Kind: BadSecretValue, Stage: stage, Key: key, Problem: whose + " " + strconv.Quote(key) + " key: " + problem}
 	}
 	eng, ok := engineNames[s.Engine]
 	switch {
@@ -115,7 +122,8 @@ func withCredentials(value, username, password string) (string, error) {
 }
 
 // checkPair compares pending with current, the confused-deputy checks of
-// setSecret: same engine, host and port, and the user the scheme expects.
+// setSecret: same engine, host, port and database, and the user the scheme
+// expects.
 func (d *Database) checkPair(current, pending *dbSecret) error {
 	wantUser := current.Username
 	if d.Scheme == AlternatingUsers {
@@ -132,6 +140,9 @@ func (d *Database) checkPair(current, pending *dbSecret) error {
 		return differ("host", pending.Host, current.Host)
 	case pending.Port != current.Port:
 		return differ("port", strconv.Itoa(pending.Port), strconv.Itoa(current.Port))
+	case pending.DBName != current.DBName:
+		// createSecret copies it: another one is not this function's.
+		return differ("dbname", pending.DBName, current.DBName)
 	case pending.Username != wantUser && d.Scheme == AlternatingUsers:
 		return &Error{Kind: Mismatch, Stage: StagePending, Key: "username",
 			Problem: "the AWSPENDING version's username " + strconv.Quote(pending.Username) + " is not the other user of AWSCURRENT's pair, " + strconv.Quote(wantUser)}

@@ -64,7 +64,8 @@ func TestCheckPair(t *testing.T) {
 		pending string
 		key     string // "" when accepted
 	}{
-		{SingleUser, `{"engine":"mysql","host":"db","port":3306,"username":"app","password":"b","dbname":"other"}`, ""},
+		{SingleUser, `{"engine":"mysql","host":"db","port":3306,"username":"app","password":"b"}`, ""}, // the default port
+		{SingleUser, `{"engine":"mysql","host":"db","username":"app","password":"b","dbname":"other"}`, "dbname"},
 		{SingleUser, `{"engine":"mysql","host":"db2","username":"app","password":"b"}`, "host"},
 		{SingleUser, `{"engine":"mysql","host":"db","port":3307,"username":"app","password":"b"}`, "port"},
 		{SingleUser, `{"engine":"mariadb","host":"db","username":"app","password":"b"}`, "engine"},
@@ -73,8 +74,13 @@ func TestCheckPair(t *testing.T) {
 		{AlternatingUsers, `{"engine":"mysql","host":"db","username":"app_clone","password":"b"}`, ""},
 		{AlternatingUsers, `{"engine":"mysql","host":"db","username":"app","password":"b"}`, "username"},
 		{AlternatingUsers, `{"engine":"mysql","host":"DB","username":"app_clone","password":"b"}`, "host"},
+		{SingleUser, `{"engine":"postgres","host":"db","username":"app","password":"b","dbname":"postgres"}`, ""}, // the default database
 	}
 	for _, tt := range tests {
+		cur := cur
+		if strings.Contains(tt.pending, "postgres") {
+			cur = parse(`{"engine":"postgres","host":"db","username":"app","password":"a"}`)
+		}
 		err := (&Database{Scheme: tt.scheme}).checkPair(cur, parse(tt.pending))
 		var e *Error
 		switch {

@@ -35,17 +35,20 @@ const (
 	// BadUsername: the user name cannot be rotated, for example one the
 	// engine cannot hold once _clone is appended.
 	BadUsername
-	// Mismatch: the AWSPENDING version points at another host, port, user
-	// or engine than AWSCURRENT (or the master secret at another host):
-	// the function refuses to act on it, as protection against a confused
-	// deputy. Key names the field that differs.
+	// Mismatch: the AWSPENDING version points at another host, port,
+	// database, user or engine than AWSCURRENT, or (alternating users) at the master
+	// secret's own user, or the master secret at another host, port or
+	// engine: the function refuses to act on it, as protection against a
+	// confused deputy. Key names the field that differs.
 	Mismatch
 	// DatabaseUnreachable: the database did not answer. Check that its
 	// security group lets the function's in on its port, and that the
 	// function's subnets route to it.
 	DatabaseUnreachable
-	// TLSFailed: no TLS connection could be made: the server offers none,
-	// or its certificate does not verify against the configured CA.
+	// TLSFailed: the server and the function do not agree on TLS: the
+	// server offers none, its certificate does not verify against the
+	// configured CA, or it demands TLS (PostgreSQL's hostssl lines) and
+	// the function's TLS mode is TLSDisable.
 	TLSFailed
 	// LoginRefused: the database refused the credentials of the version
 	// Stage names.
@@ -82,7 +85,7 @@ func (k Kind) String() string {
 var advice = map[Kind]string{
 	SecretsManagerUnreachable: "a rotation function in a VPC reaches Secrets Manager only through an interface VPC endpoint for Secrets Manager or a NAT gateway; also check that the Lambda timeout leaves room for the step",
 	DatabaseUnreachable:       "check that the database's security group allows the function's security group on this port, and that the function's subnets route to the database",
-	TLSFailed:                 "enable TLS on the server, give the function the CA that signed its certificate, or, for a server without TLS, configure TLS mode disable",
+	TLSFailed:                 "the server and the function must agree on TLS: enable TLS on the server, give the function the CA that signed the server's certificate, or set the function's TLS mode to the server's (disable for a server without TLS; require or verify-full for one that demands it)",
 	Mismatch:                  "the function refuses to act on it (confused deputy protection)",
 }
 
@@ -158,25 +161,50 @@ func (e *Error) seal(step Step, secretID string, secrets []string) {
 	e.msg = redact(e.format(), secrets)
 }
 
-// scrubbers replace a cause whose text quotes a secret with a copy that
-// does not, keeping its type; each engine registers one for its driver's
-// errors. They return nil for an error they do not handle.
-var scrubbers []func(err error, secrets []string) error
+// scrubbers know a driver's errors: given err and the secrets, one returns
+// the driver's error found in err's chain with every secret removed from
+// its fields, and the other spellings its messages give a secret (escaped
+// in a literal, say); or nil, nil for an error of another driver.
+var scrubbers []func(err error, secrets []string) (clean error, forms []string)
 
-// scrub returns err with no secret in its text: err itself when it has
-// none, else a scrubbed copy from a scrubber, else a plain error with the
-// text redacted (losing its type: the type is worth less than the secret).
+// scrub returns err itself when its text shows no secret, in any spelling
+// its driver gives one. Otherwise it returns an error with the same text,
+// secrets redacted, that unwraps to the driver's error scrubbed of them, so
+// that errors.As still finds a *mysql.MySQLError or a *pgconn.PgError; or,
+// when no scrubber knows the error, a plain error with the text redacted
+// (losing its type: the type is worth less than the secret).
 func scrub(err error, secrets []string) error {
-	if err == nil || redact(err.Error(), secrets) == err.Error() {
-		return err
+	if err == nil {
+		return nil
 	}
+	forms := secrets
+	var clean error
 	for _, s := range scrubbers {
-		if clean := s(err, secrets); clean != nil && redact(clean.Error(), secrets) == clean.Error() {
-			return clean
+		if c, f := s(err, secrets); c != nil {
+			clean, forms = c, append(f, secrets...)
+			break
 		}
 	}
-	return errors.New(redact(err.Error(), secrets))
+	text := err.Error()
+	msg := redact(text, forms)
+	if msg == text {
+		return err
+	}
+	if clean == nil || redact(clean.Error(), forms) != clean.Error() {
+		return errors.New(msg)
+	}
+	return &scrubbedError{msg: msg, cause: clean}
 }
+
+// scrubbedError is an error whose text had a secret, redacted, and the
+// driver's error it wrapped, scrubbed.
+type scrubbedError struct {
+	msg   string
+	cause error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.cause }
 
 const redacted = "[REDACTED]"
 

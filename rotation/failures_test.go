@@ -72,6 +72,7 @@ func TestConfusedDeputy(t *testing.T) {
 				v["engine"] = map[string]string{"mysql": "postgres", "postgres": "mysql"}[e.srv.Engine]
 			}},
 			{"username", func(e *dbEnv, v map[string]any) { v["username"] = "root" }},
+			{"dbname", func(e *dbEnv, v map[string]any) { v["dbname"] = "postgres" }}, // one the user may log in to
 		}
 		for _, tt := range tests {
 			t.Run(c.name+"/"+tt.key, func(t *testing.T) {
@@ -108,36 +109,51 @@ func TestConfusedDeputy(t *testing.T) {
 	}
 }
 
-// TestMasterOnAnotherHost gives alternating users a masterarn secret for
-// another host: setSecret refuses to send the admin credentials there.
-func TestMasterOnAnotherHost(t *testing.T) {
+// TestMasterElsewhere gives alternating users a masterarn secret for
+// another host, port or engine, with the real admin's credentials:
+// setSecret refuses to send them there, and logs in as nobody with them.
+func TestMasterElsewhere(t *testing.T) {
 	t.Parallel()
 	for _, c := range dbCases {
 		if c.scheme != AlternatingUsers {
 			continue
 		}
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			e := newDBEnv(t, c, oneAttempt)
-			cur, err := e.sm.Client().GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(e.arn)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			master := mustJSON(map[string]any{"engine": e.srv.Engine, "host": "localhost", "port": e.srv.Port, "username": "admin", "password": "x"})
-			masterARN, err := e.sm.CreateSecret("admin/elsewhere-"+e.user, master)
-			if err != nil {
-				t.Fatal(err)
-			}
-			value := strings.Replace(aws.ToString(cur.SecretString), `"masterarn":"`, `"masterarn":"`+masterARN+`","old":"`, 1)
-			if _, err := e.sm.PutSecretValue(e.arn, value); err != nil {
-				t.Fatal(err)
-			}
-			_, err = e.rotate()
-			var re *Error
-			if !errors.As(err, &re) || re.Kind != Mismatch || re.Stage != StageMaster || re.Key != "host" {
-				t.Fatalf("rotation: %v, want a Mismatch of the masterarn secret's host", err)
-			}
-		})
+		for _, tt := range []struct {
+			key    string
+			change func(e *dbEnv, m map[string]any)
+		}{
+			{"host", func(e *dbEnv, m map[string]any) { m["host"] = "localhost" }}, // the same server, another name
+			{"port", func(e *dbEnv, m map[string]any) { m["port"] = e.srv.Port + 1 }},
+			{"engine", func(e *dbEnv, m map[string]any) {
+				m["engine"] = map[string]string{"mysql": "postgres", "postgres": "mysql"}[e.srv.Engine]
+			}},
+		} {
+			t.Run(c.name+"/"+tt.key, func(t *testing.T) {
+				t.Parallel()
+				e := newDBEnv(t, c, oneAttempt)
+				cur := e.currentValue()
+				master := e.valueOf(cur["masterarn"].(string))
+				tt.change(e, master)
+				masterARN, err := e.sm.CreateSecret("admin/elsewhere-"+e.user, mustJSON(master))
+				if err != nil {
+					t.Fatal(err)
+				}
+				cur["masterarn"] = masterARN
+				if _, err := e.sm.PutSecretValue(e.arn, mustJSON(cur)); err != nil {
+					t.Fatal(err)
+				}
+				before := e.dials.Load()
+				_, err = e.rotate()
+				var re *Error
+				if !errors.As(err, &re) || re.Kind != Mismatch || re.Stage != StageMaster || re.Key != tt.key {
+					t.Fatalf("rotation: %v, want a Mismatch of the masterarn secret's %s", err, tt.key)
+				}
+				// AWSPENDING's login, refused, and AWSCURRENT's: not the admin's.
+				if n := e.dials.Load() - before; n != 2 {
+					t.Errorf("setSecret opened %d connections, want 2", n)
+				}
+			})
+		}
 	}
 }
 

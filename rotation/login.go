@@ -21,6 +21,9 @@ type dbEngine interface {
 	// classify returns LoginRefused or TLSFailed for the errors of the
 	// engine's driver that mean so, Failed otherwise.
 	classify(err error) Kind
+	// wrongPassword reports whether a refused login blames the password,
+	// rather than the account (locked, not allowed to log in).
+	wrongPassword(err error) bool
 	// checkCredentials refuses a user name or password the engine's
 	// statements cannot carry safely, and names its key.
 	checkCredentials(user, password string) (key string, err error)

@@ -2,7 +2,6 @@ package rotation
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"net"
@@ -55,7 +54,13 @@ func (mysqlEngine) connect(ctx context.Context, d *Database, s *dbSecret, dbname
 const (
 	erAccessDenied     = 1045 // ER_ACCESS_DENIED_ERROR
 	erAccessDeniedNoPw = 1698 // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+	erBadField         = 1054 // ER_BAD_FIELD_ERROR: no such column
 )
+
+func (mysqlEngine) wrongPassword(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == erAccessDenied
+}
 
 func (mysqlEngine) classify(err error) Kind {
 	var me *mysql.MySQLError
@@ -66,20 +71,6 @@ func (mysqlEngine) classify(err error) Kind {
 		return TLSFailed
 	}
 	return Failed
-}
-
-func init() {
-	// A MySQL error quotes the statement near a syntax error, password
-	// included: keep the error, redact its message.
-	scrubbers = append(scrubbers, func(err error, secrets []string) error {
-		var me *mysql.MySQLError
-		if !errors.As(err, &me) {
-			return nil
-		}
-		clean := *me
-		clean.Message = redact(me.Message, secrets)
-		return &clean
-	})
 }
 
 // discardLogger drops go-sql-driver's log lines.
@@ -165,8 +156,7 @@ func (s *mysqlSession) setOwnPassword(ctx context.Context, password string) erro
 	if !plainPasswordLiteral(version) {
 		lit = "PASSWORD(" + lit + ")"
 	}
-	_, err = s.conn.ExecContext(ctx, "SET PASSWORD = "+lit)
-	return err
+	return s.execSecret(ctx, "SET PASSWORD = "+lit)
 }
 
 // plainPasswordLiteral reports whether SET PASSWORD takes the password
@@ -178,160 +168,4 @@ func plainPasswordLiteral(version string) bool {
 	major, _, _ := strings.Cut(version, ".")
 	n, err := strconv.Atoi(major)
 	return err == nil && n >= 8
-}
-
-// setUser creates user, or updates it, at every host template has an
-// account for: each account gets template's grant lines and TLS
-// requirements, and only then, all in one ALTER USER, the password. Until
-// that statement a new account has a throwaway password nobody knows, so
-// AWSPENDING does not log in before its grants are complete, and a retried
-// setSecret finishes the work.
-func (s *mysqlSession) setUser(ctx context.Context, user, password, template string) (created bool, err error) {
-	quote, err := s.quoter(ctx)
-	if err != nil {
-		return false, err
-	}
-	hosts, err := s.hosts(ctx, template)
-	if err != nil {
-		return false, err
-	}
-	if len(hosts) == 0 {
-		return false, errors.New("rotation: user " + strconv.Quote(template) + " has no account in mysql.user")
-	}
-	pw, err := quote(password)
-	if err != nil {
-		return false, err
-	}
-	var accounts []string
-	for _, host := range hosts {
-		account, made, err := s.copyAccount(ctx, quote, template, user, host)
-		if err != nil {
-			return created, err
-		}
-		created = created || made
-		accounts = append(accounts, account+" IDENTIFIED BY "+pw)
-	}
-	_, err = s.conn.ExecContext(ctx, "ALTER USER "+strings.Join(accounts, ", "))
-	return created, err
-}
-
-// hosts lists the hosts user has accounts at.
-func (s *mysqlSession) hosts(ctx context.Context, user string) ([]string, error) {
-	rows, err := s.conn.QueryContext(ctx, "SELECT Host FROM mysql.user WHERE User = ? ORDER BY Host", user)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var hosts []string
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			return nil, err
-		}
-		hosts = append(hosts, h)
-	}
-	return hosts, rows.Err()
-}
-
-// copyAccount makes user@host, if it does not exist, with a throwaway
-// password, and gives it template@host's grants and TLS requirements. It
-// returns the quoted account.
-func (s *mysqlSession) copyAccount(ctx context.Context, quote func(string) (string, error), template, user, host string) (account string, created bool, err error) {
-	qu, err := quote(user)
-	if err != nil {
-		return "", false, err
-	}
-	qt, err := quote(template)
-	if err != nil {
-		return "", false, err
-	}
-	qh, err := quote(host)
-	if err != nil {
-		return "", false, err
-	}
-	account = qu + "@" + qh
-	var n int
-	if err := s.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?", user, host).Scan(&n); err != nil {
-		return "", false, err
-	}
-	if n == 0 {
-		throwaway, _ := quote(rand.Text() + "a-9") // every character class, for password policies
-		if _, err := s.conn.ExecContext(ctx, "CREATE USER "+account+" IDENTIFIED BY "+throwaway); err != nil {
-			return "", false, err
-		}
-		created = true
-	}
-	lines, err := s.grantLines(ctx, qt+"@"+qh)
-	if err != nil {
-		return "", created, err
-	}
-	for _, line := range lines {
-		stmt, err := regrant(line, template, host, account)
-		if err != nil {
-			return "", created, err
-		}
-		if _, err := s.conn.ExecContext(ctx, stmt); err != nil {
-			return "", created, err
-		}
-	}
-	require, err := s.require(ctx, quote, template, host)
-	if err != nil {
-		return "", created, err
-	}
-	_, err = s.conn.ExecContext(ctx, "ALTER USER "+account+" REQUIRE "+require)
-	return account, created, err
-}
-
-// grantLines returns SHOW GRANTS FOR account.
-func (s *mysqlSession) grantLines(ctx context.Context, account string) ([]string, error) {
-	rows, err := s.conn.QueryContext(ctx, "SHOW GRANTS FOR "+account)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			return nil, err
-		}
-		lines = append(lines, line)
-	}
-	return lines, rows.Err()
-}
-
-// require returns the REQUIRE clause of template@host's TLS options.
-func (s *mysqlSession) require(ctx context.Context, quote func(string) (string, error), template, host string) (string, error) {
-	var kind, cipher, issuer, subject sql.NullString
-	err := s.conn.QueryRowContext(ctx, "SELECT ssl_type, ssl_cipher, x509_issuer, x509_subject FROM mysql.user WHERE User = ? AND Host = ?",
-		template, host).Scan(&kind, &cipher, &issuer, &subject)
-	if err != nil {
-		return "", err
-	}
-	switch kind.String {
-	case "":
-		return "NONE", nil
-	case "ANY":
-		return "SSL", nil
-	case "X509":
-		return "X509", nil
-	}
-	var parts []string
-	for _, p := range []struct {
-		word  string
-		value sql.NullString
-	}{{"CIPHER", cipher}, {"ISSUER", issuer}, {"SUBJECT", subject}} {
-		if p.value.String == "" {
-			continue
-		}
-		lit, err := quote(p.value.String)
-		if err != nil {
-			return "", err
-		}
-		parts = append(parts, p.word+" "+lit)
-	}
-	if len(parts) == 0 {
-		return "SSL", nil
-	}
-	return strings.Join(parts, " AND "), nil
 }

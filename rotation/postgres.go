@@ -73,9 +73,23 @@ const (
 	pgInvalidAuthorization = "28000" // invalid_authorization_specification
 )
 
+func (postgresEngine) wrongPassword(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == pgInvalidPassword
+}
+
+// classify tells apart, in SQLSTATE 28000, the rejections of pg_hba.conf,
+// which are no refused credentials, by their text: PostgreSQL gives them
+// no code of their own. A server whose messages are not in English has
+// them taken for refused logins, as before.
 func (postgresEngine) classify(err error) Kind {
 	var pe *pgconn.PgError
 	switch {
+	case errors.As(err, &pe) && pe.Code == pgInvalidAuthorization && strings.Contains(pe.Message, "pg_hba.conf"):
+		if strings.HasSuffix(pe.Message, "no encryption") || strings.HasSuffix(pe.Message, "SSL off") {
+			return TLSFailed // a hostssl line: the server wants TLS the function does not use
+		}
+		return Failed
 	case errors.As(err, &pe) && (pe.Code == pgInvalidPassword || pe.Code == pgInvalidAuthorization):
 		return LoginRefused
 	// pgconn has no error value for this: its text is all there is.
@@ -87,16 +101,16 @@ func (postgresEngine) classify(err error) Kind {
 
 func init() {
 	// A PostgreSQL error may quote the statement it refused.
-	scrubbers = append(scrubbers, func(err error, secrets []string) error {
+	scrubbers = append(scrubbers, func(err error, secrets []string) (error, []string) {
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) {
-			return nil
+			return nil, nil
 		}
 		clean := *pe
 		for _, f := range []*string{&clean.Message, &clean.Detail, &clean.Hint, &clean.Where, &clean.InternalQuery} {
 			*f = redact(*f, secrets)
 		}
-		return &clean
+		return &clean, nil
 	})
 }
 
@@ -122,34 +136,60 @@ func (s *postgresSession) setOwnPassword(ctx context.Context, password string) e
 		return err
 	}
 	_, err = s.conn.Exec(ctx, "ALTER ROLE CURRENT_USER WITH PASSWORD "+quotePgVerifier(v))
-	return err
+	return hideVerifier(err, v)
 }
 
 // setUser, in one transaction, creates user WITH LOGIN as a member of
 // template's role (as AWS's template does) when it does not exist, or
-// else sets its password. The transaction makes the new role appear with
-// its membership or not at all.
+// else sets its password and LOGIN and, when user is template's clone,
+// makes it a member of template's role if it is not yet: a clone left
+// without them (by an operator, or a rotation of another function cancelled
+// half-way) would otherwise pass setSecret and fail testSecret, or log in
+// without the first user's rights. The transaction makes the role log in
+// with its membership or not at all.
 func (s *postgresSession) setUser(ctx context.Context, user, password, template string) (created bool, err error) {
 	v, err := scramVerifier(password)
 	if err != nil {
 		return false, err
 	}
 	err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", user).Scan(&created); err != nil {
+		var member bool
+		err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1),
+			EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+				WHERE r.rolname = $2 AND u.rolname = $1)`, user, template).Scan(&created, &member)
+		if err != nil {
 			return err
 		}
 		role := pgx.Identifier{user}.Sanitize()
-		if !created {
-			_, err := tx.Exec(ctx, "ALTER ROLE "+role+" WITH PASSWORD "+quotePgVerifier(v))
+		stmt := "ALTER ROLE " + role + " WITH LOGIN PASSWORD " + quotePgVerifier(v)
+		if created {
+			stmt = "CREATE ROLE " + role + " WITH LOGIN PASSWORD " + quotePgVerifier(v)
+		}
+		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "CREATE ROLE "+role+" WITH LOGIN PASSWORD "+quotePgVerifier(v)); err != nil {
-			return err
+		if member || !created && user != template+cloneSuffix {
+			return nil
 		}
-		_, err := tx.Exec(ctx, "GRANT "+pgx.Identifier{template}.Sanitize()+" TO "+role)
+		_, err = tx.Exec(ctx, "GRANT "+pgx.Identifier{template}.Sanitize()+" TO "+role)
 		return err
 	})
-	return created, err
+	return created, hideVerifier(err, v)
+}
+
+// hideVerifier returns err without the SCRAM verifier v, which an error
+// quoting the statement that carried it shows. A verifier is not the
+// password, but PostgreSQL shows it to superusers only: with it one can
+// pose as the server to the role's clients, and attack the password
+// offline.
+func hideVerifier(err error, v string) error {
+	secrets := []string{v}
+	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == '$' || r == ':' }) {
+		if len(part) >= 16 { // the salt and the keys, not the scheme and iteration count
+			secrets = append(secrets, part)
+		}
+	}
+	return scrub(err, secrets)
 }
 
 // quotePgVerifier quotes a SCRAM verifier, whose characters (letters,

@@ -210,7 +210,7 @@ func (e *dbEnv) grants(ctx context.Context, user, host string) []string {
 		if err := rows.Scan(&line); err != nil {
 			e.t.Fatal(err)
 		}
-		line = strings.ReplaceAll(line, "`"+user+"`@`"+host+"`", "<grantee>")
+		line = strings.ReplaceAll(line, "`"+strings.ReplaceAll(user, "`", "``")+"`@`"+host+"`", "<grantee>")
 		lines = append(lines, hash.ReplaceAllString(line, ""))
 	}
 	slices.Sort(lines)

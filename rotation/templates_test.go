@@ -28,12 +28,24 @@ const (
 	envPython = "SECRETCACHE_AWS_ROTATION_PYTHON"
 )
 
-// templates are the directories of AWS's templates for each case.
-var templates = map[string]string{
-	"mysql/single-user":          "SecretsManagerRDSMySQLRotationSingleUser",
-	"mysql/alternating-users":    "SecretsManagerRDSMySQLRotationMultiUser",
-	"postgres/single-user":       "SecretsManagerRDSPostgreSQLRotationSingleUser",
-	"postgres/alternating-users": "SecretsManagerRDSPostgreSQLRotationMultiUser",
+// templateCase is an AWS template, the case it is compared with, and the
+// engine key of its secrets.
+type templateCase struct {
+	dir    string
+	c      dbCase
+	engine string
+}
+
+// templateCases are AWS's templates for MySQL, MariaDB and PostgreSQL; the
+// MariaDB ones run on the MySQL server, with secrets whose engine is
+// mariadb.
+var templateCases = []templateCase{
+	{"SecretsManagerRDSMySQLRotationSingleUser", dbCases[0], "mysql"},
+	{"SecretsManagerRDSMySQLRotationMultiUser", dbCases[1], "mysql"},
+	{"SecretsManagerRDSMariaDBRotationSingleUser", dbCases[0], "mariadb"},
+	{"SecretsManagerRDSMariaDBRotationMultiUser", dbCases[1], "mariadb"},
+	{"SecretsManagerRDSPostgreSQLRotationSingleUser", dbCases[2], "postgres"},
+	{"SecretsManagerRDSPostgreSQLRotationMultiUser", dbCases[3], "postgres"},
 }
 
 // TestSameTablesAsAWSTemplates runs AWS's Python template of each case and
@@ -50,15 +62,16 @@ func TestSameTablesAsAWSTemplates(t *testing.T) {
 	}
 	python := cmp.Or(os.Getenv(envPython), "python3")
 	t.Parallel()
-	for _, c := range dbCases {
-		t.Run(c.name, func(t *testing.T) {
+	for _, tc := range templateCases {
+		c := tc.c
+		t.Run(tc.dir, func(t *testing.T) {
 			t.Parallel()
 			tables := map[string][]string{}
 			for _, impl := range []string{"AWS's template", "Go"} {
-				e := newDBEnv(t, c, withKeys(map[string]any{"ssl": false}), anyHostOnly)
+				e := newDBEnv(t, c, withKeys(map[string]any{"ssl": false, "engine": tc.engine}), anyHostOnly)
 				if impl != "Go" {
 					e.mu.Lock()
-					e.impl = pythonRotation(python, filepath.Join(dir, templates[c.name]), e.sm.URL)
+					e.impl = pythonRotation(python, filepath.Join(dir, tc.dir), e.sm.URL)
 					e.mu.Unlock()
 				}
 				tables[impl] = e.tablesOfTwoRotations()

@@ -83,3 +83,43 @@ func TestTLSConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedForOtherReasonsThanThePassword makes PostgreSQL refuse the
+// login for what is not the password, with SQLSTATE 28000 like a refused
+// password: pg_hba.conf wants TLS the function does not use, or the role
+// may not log in. The error says so, not that the database holds none of
+// the versions' passwords.
+func TestRefusedForOtherReasonsThanThePassword(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		c     dbCase
+		setup func(e *dbEnv)
+		kind  Kind
+		text  string
+	}{
+		{"TLS required by pg_hba.conf", tlsCases()[2], func(e *dbEnv) {
+			e.configure(func(_ *Handler, d *Database) { d.TLS = TLS{Mode: TLSDisable} })
+		}, TLSFailed, "pg_hba.conf"},
+		{"TLS required by pg_hba.conf, alternating", tlsCases()[3], func(e *dbEnv) {
+			e.configure(func(_ *Handler, d *Database) { d.TLS = TLS{Mode: TLSDisable} })
+		}, TLSFailed, "pg_hba.conf"},
+		{"NOLOGIN", dbCases[2], func(e *dbEnv) {
+			e.adminExec("ALTER ROLE " + e.user + " NOLOGIN")
+		}, LoginRefused, "not permitted to log in"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newDBEnv(t, tt.c, oneAttempt)
+			tt.setup(e)
+			_, err := e.rotate()
+			var re *Error
+			if !errors.As(err, &re) || re.Kind != tt.kind || re.Step != SetSecret {
+				t.Fatalf("rotation: %v, want a %v error at setSecret", err, tt.kind)
+			}
+			if !strings.Contains(err.Error(), tt.text) || strings.Contains(err.Error(), "matches none") {
+				t.Errorf("error %q, want one that says %q and does not blame the passwords", err, tt.text)
+			}
+		})
+	}
+}

@@ -15,8 +15,7 @@ import (
 // # Locks
 //
 // No lock is held across a call to the client, a hook or a logger. Locks
-// nest only in these orders: limiter.mu, then Cache.mu (taken by enter);
-// index.mu, then slot.mu (to mark a slot evicted).
+// nest only in one order: index.mu, then slot.mu (to mark a slot evicted).
 type Cache struct {
 	CacheConfig
 
@@ -24,22 +23,20 @@ type Cache struct {
 	// from the standard AWS configuration when it is nil.
 	Client SecretsManagerAPIClient
 
-	cfg      settings // resolved from CacheConfig by New; read-only after
-	clock    clock
-	realTime bool // clock is the real one: its readings are the time
-	ix       *index
-	limits   *limiter
-	seq      atomic.Uint64 // numbers fetches in the order they call the service
-	tk       *ticker       // renews the hit path's clock reading: see tickFor
-	stats    stats
+	cfg    settings // resolved from CacheConfig by New; read-only after
+	clock  clock
+	ix     *index
+	limits *limiter
+	seq    atomic.Uint64 // numbers fetches in the order they call the service
+	tk     *ticker       // renews the hit path's clock reading: see tickFor
+	stats  stats
 
 	ctx    context.Context // the parent of every fetch's context; cancelled by Close
 	cancel context.CancelFunc
 	fctx   atomic.Pointer[fetchCtx] // the fetch context shared now: see fetchContext
 
-	mu        sync.RWMutex   // orders wg.Add (enter) before Close's Wait
-	closed    atomic.Bool    // set under mu by Close
-	wg        sync.WaitGroup // counts the fetches, goroutines and armed timers of the cache
+	closed    atomic.Bool // set by Close before it closes work
+	work      *gate       // counts the fetches, goroutines and armed timers of the cache
 	closeOnce sync.Once
 }
 
@@ -75,10 +72,10 @@ func newCache(clk clock, optFns ...func(*Cache)) (*Cache, error) {
 	}
 	c.cfg = cfg
 	c.clock = clk
-	_, c.realTime = clk.(realClock)
 	c.ix = newIndex(cfg.maxSize, cfg.stage)
 	c.limits = newLimiter(cfg.minRefresh, cfg.maxSize)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.work = newGate()
 	c.tk = startTicker(clk, cfg.tick)
 	runtime.AddCleanup(c, (*ticker).stop, c.tk) // for a cache dropped without Close
 	return c, nil
@@ -143,12 +140,15 @@ func (c *Cache) getBinary(ctx context.Context, id, stage string) ([]byte, error)
 
 // openString returns the SecretString held in v.
 func (c *Cache) openString(id string, v *value) (string, error) {
-	str := v.str
-	if c.cfg.hook != nil {
-		var err error
-		if str, _, err = c.open(id, v); err != nil {
-			return "", err
+	if c.cfg.hook == nil {
+		if !v.hasStr {
+			return "", errNoField(id, "SecretString")
 		}
+		return v.str, nil
+	}
+	str, _, err := c.open(id, v)
+	if err != nil {
+		return "", err
 	}
 	if str == nil {
 		return "", errNoField(id, "SecretString")
@@ -160,34 +160,40 @@ func (c *Cache) openString(id string, v *value) (string, error) {
 // a comparison with the clock reading of the last tick; it writes nothing
 // shared but a striped counter, and slot.freq while it is below its cap.
 func (c *Cache) get(ctx context.Context, id, stage string) (*value, error) {
-	if s := c.ix.lookup(id, stage); s != nil {
+	s := c.ix.lookup(id, stage)
+	if s != nil {
 		if v := s.val.Load(); v != nil && c.tk.now.Load() < v.freshUntil {
 			s.touch()
 			c.stats.hits.add()
 			return v, nil
 		}
 	}
-	return c.getSlow(ctx, id, stage)
+	return c.getSlow(ctx, id, stage, s)
 }
 
 // getSlow handles everything but a plain hit: a closed cache, bad input, a
-// stale or failing value, and a miss. A ctx that is already done returns its
-// error before anything changes: no entry is created, none evicted.
-func (c *Cache) getSlow(ctx context.Context, id, stage string) (*value, error) {
+// stale or failing value, and a miss. s is the slot the hit path found, if
+// any. A ctx that is already done returns its error before anything
+// changes: no entry is created, none evicted.
+func (c *Cache) getSlow(ctx context.Context, id, stage string, s *slot) (*value, error) {
 	stage = c.stageOf(stage)
 	if err := ctx.Err(); err != nil {
 		return nil, ctxError(id, stage, err)
 	}
-	s, err := c.slotFor(id, stage)
-	if err != nil {
-		return nil, err
+	if s == nil {
+		var err error
+		if s, err = c.insert(id, stage); err != nil {
+			return nil, err
+		}
+	} else if c.closed.Load() {
+		return nil, ErrClosed
 	}
-	now := c.clock.Now()
+	now := c.tk.reading() // like the hit path; failures read the clock itself
 	if v := s.val.Load(); v != nil {
 		s.touch()
 		c.stats.hits.add()
 		if nanos(now) < v.freshUntil {
-			return v, nil // found by insert, or the hit path's clock reading lagged
+			return v, nil // inserted since the hit path looked
 		}
 		return c.serveStale(ctx, s, v, now)
 	}
@@ -199,14 +205,23 @@ func (c *Cache) getSlow(ctx context.Context, id, stage string) (*value, error) {
 // others. An empty stage is the configured one.
 func (c *Cache) slotFor(id, stage string) (*slot, error) {
 	stage = c.stageOf(stage)
+	if s := c.ix.lookup(id, stage); s != nil {
+		if c.closed.Load() {
+			return nil, ErrClosed
+		}
+		return s, nil
+	}
+	return c.insert(id, stage)
+}
+
+// insert returns the slot for (id, stage), which a lookup did not find,
+// creating it.
+func (c *Cache) insert(id, stage string) (*slot, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}
 	if id == "" {
 		return nil, errEmptyID()
-	}
-	if s := c.ix.lookup(id, stage); s != nil {
-		return s, nil
 	}
 	s, evicted, err := c.ix.insert(id, stage)
 	if evicted > 0 {
@@ -242,29 +257,21 @@ func (c *Cache) Len() int {
 // Client or a Logger the cache is running, which it would wait for.
 func (c *Cache) Close() error {
 	c.closeOnce.Do(func() {
-		c.mu.Lock()
 		c.closed.Store(true)
-		c.mu.Unlock()
 		c.tk.stop()
 		c.limits.close(c)
 		c.cancel()
 		c.ix.close()
-		c.wg.Wait()
+		c.work.close()
 	})
 	return nil
 }
 
-// enter registers a fetch, goroutine or timer with wg unless the cache is
-// closed. Holding mu orders every successful Add before Close's Wait.
-func (c *Cache) enter() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.closed.Load() {
-		return false
-	}
-	c.wg.Add(1)
-	return true
-}
+// enter registers a fetch, goroutine or timer with the work Close waits
+// for, unless the cache is closed; exit ends it.
+func (c *Cache) enter() bool { return c.work.enter() }
+
+func (c *Cache) exit() { c.work.exit() }
 
 // String describes c by its size and configured stage. It exists so that
 // printing a *Cache with %v never walks its internals, which hold secrets and

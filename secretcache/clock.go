@@ -75,6 +75,9 @@ func startTicker(clk clock, every time.Duration) *ticker {
 	return tk
 }
 
+// reading returns the last reading as a time.Time.
+func (tk *ticker) reading() time.Time { return time.Unix(0, tk.now.Load()) }
+
 // arm schedules the next tick. The caller holds mu.
 func (tk *ticker) arm() {
 	if tk.stopped {

@@ -78,7 +78,8 @@ type CacheConfig struct {
 	RetryBaseDelay time.Duration
 
 	// RetryMaxDelay caps the wait between retries of a failing fetch.
-	// Default DefaultRetryMaxDelay; negative is invalid.
+	// Default DefaultRetryMaxDelay, or RetryBaseDelay if that is longer;
+	// negative, or less than RetryBaseDelay, is invalid.
 	RetryMaxDelay time.Duration
 
 	// MinRefreshInterval rate-limits forced refreshes (Refresh, RefreshNow):
@@ -91,7 +92,9 @@ type CacheConfig struct {
 
 	// FetchTimeout bounds one call to Secrets Manager. Fetches run on the
 	// cache's own context, never on a caller's, so this is what stops a hung
-	// fetch. Default DefaultFetchTimeout; negative is invalid.
+	// fetch; a call may run up to a sixteenth longer (at most a second),
+	// because fetches share deadlines. A hundred years or more means no
+	// bound. Default DefaultFetchTimeout; negative is invalid.
 	FetchTimeout time.Duration
 
 	// Logger, if set, receives refresh failures and recoveries. Records carry
@@ -149,6 +152,9 @@ func (cfg *CacheConfig) resolve() (settings, error) {
 	s.tick = tickFor(s.ttl)
 	if fb, ok := cfg.Hook.(FreshBinaryHook); ok {
 		s.freshBinary = fb.FreshBinary()
+	}
+	if cfg.RetryMaxDelay == 0 {
+		s.retryMax = max(s.retryMax, s.retryBase) // the default cap never undercuts a base set alone
 	}
 	if s.retryMax < s.retryBase {
 		return settings{}, &InvalidConfigError{Message: fmt.Sprintf("secretcache: RetryMaxDelay %v is less than RetryBaseDelay %v", s.retryMax, s.retryBase)}

@@ -27,7 +27,8 @@
 //
 // A miss makes one GetSecretValue call per (secret, staging label); callers
 // that miss the same key at the same time share that call. A hit takes no
-// lock, makes no allocation (without a hook) and scales with cores.
+// lock and scales with cores; a string hit makes no allocation (without a
+// hook), and a binary hit only the copy it returns.
 //
 // Each entry expires after a TTL drawn from [CacheItemTTL/2, CacheItemTTL].
 // The first read after that is served the cached value at once while one
@@ -44,16 +45,18 @@
 //
 // # Freshness
 //
-// Refresh (and RefreshNow) fetches at once and never adopts a fetch that
-// was already in flight: when it returns nil, every read that starts after
-// it returns the version the service gave to a fetch started after Refresh
-// was called, or a newer one. Every fetch is numbered as it starts, and an
-// entry only ever takes an answer from a fetch that started later than the
-// one it holds, so a slow answer (a background refresh, a Prefetch batch)
-// never replaces what a later fetch stored. Forced fetches are rate-limited
-// per key by MinRefreshInterval; a call inside the interval waits for the
-// next fetch the limit allows rather than report an older answer. The rate
-// limit outlives eviction of the entry.
+// Refresh (and RefreshNow) never adopts a fetch that was already in flight:
+// when it returns nil, every read that starts after it returns the version
+// the service gave to a fetch started after Refresh was called, or a newer
+// one. A key never has two fetches at the service at once (a Refresh called
+// while one is in flight waits for it to land, then asks), and every fetch
+// is numbered as it starts, an entry only ever taking an answer from a
+// fetch that started later than the one it holds; so answers land in the
+// order the service gave them, and a slow one (a background refresh, a
+// Prefetch batch) never replaces what a later fetch stored. Forced fetches
+// are rate-limited per key by MinRefreshInterval; a call inside the
+// interval waits for the next fetch the limit allows rather than report an
+// older answer. The rate limit outlives eviction of the entry.
 //
 // # Bounds
 //
@@ -73,8 +76,10 @@
 // on the cache's own context, bounded by CacheConfig.FetchTimeout, never on a
 // caller's: a caller whose context ends returns at once with an error that
 // wraps ctx.Err(), and the fetch goes on for the callers sharing it, its
-// result cached as usual. A call whose context is already done returns its
-// error without calling the service or changing the cache. Close cancels
+// result cached as usual. A call whose context is already done is still
+// served a hit, but anything that would wait (a miss, Refresh, Prefetch)
+// returns the context's error without calling the service or changing the
+// cache. Close cancels
 // fetches in flight, stops every timer and goroutine the cache started, and
 // waits for them; every concurrent Close returns only then.
 //

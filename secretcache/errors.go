@@ -3,6 +3,7 @@ package secretcache
 import (
 	"errors"
 	"fmt"
+	"io"
 )
 
 // ErrClosed is returned by every call made on a Cache after Close.
@@ -55,16 +56,29 @@ type HookError struct {
 	err error
 }
 
-// Error names the secret and the hook method, and includes the hook's error.
+// Error names the secret, the hook method and the kind of failure. It does
+// not repeat the text of the hook's own error, which is the hook's to
+// compose and might quote the secret it was handling; that error stays
+// reachable with errors.Is and errors.As (Unwrap), for example
+// errors.Is(err, hook.ErrTampered).
 func (e *HookError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("secretcache: hook %s for secret %q failed", e.Op, e.SecretID)
+	msg := fmt.Sprintf("secretcache: hook %s for secret %q failed", e.Op, e.SecretID)
+	var pe *PanicError
+	switch {
+	case e.err == nil:
+		return msg
+	case errors.As(e.err, &pe):
+		return msg + ": " + pe.Error()
 	}
-	return fmt.Sprintf("secretcache: hook %s for secret %q failed: %v", e.Op, e.SecretID, e.err)
+	return fmt.Sprintf("%s: the hook returned an error (%T)", msg, e.err)
 }
 
 // Unwrap returns the error the hook returned, if any.
 func (e *HookError) Unwrap() error { return e.err }
+
+// Format writes Error for every verb, so that %#v, which would print the
+// fields, shows no more than the message.
+func (e *HookError) Format(f fmt.State, verb rune) { io.WriteString(f, e.Error()) }
 
 func errEmptyID() error {
 	return &InvalidOperationError{Message: "secretcache: secret ID is empty"}

@@ -2,6 +2,7 @@ package secretcache
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -86,8 +87,9 @@ func (c *Cache) hookGet(id string, kept any) (str *string, bin []byte, err error
 
 // PanicError reports a panic in code the cache calls — its Client or its
 // Hook — recovered so that it cannot crash the process from a goroutine the
-// cache owns. Its message names only the panic value's type, or a runtime
-// error's text, because the value may hold a secret.
+// cache owns. Its message, and every formatting verb, name only the panic
+// value's type, or a runtime error's text, because the value may hold a
+// secret; the value itself stays in the Value field.
 type PanicError struct {
 	// Value is what the code panicked with.
 	Value any
@@ -102,15 +104,19 @@ func newPanicError(p any) *PanicError {
 
 // Error says that a panic was recovered, without quoting its value unless it
 // is a runtime error (a nil dereference, say), which holds no data.
-func (e *PanicError) Error() string {
+func (e PanicError) Error() string {
 	if re, ok := e.Value.(runtime.Error); ok {
 		return "secretcache: recovered panic: " + re.Error()
 	}
 	return fmt.Sprintf("secretcache: recovered panic (%T)", e.Value)
 }
 
+// Format writes Error for every verb, so that %v of the struct and %#v,
+// which would print Value and Stack, show no more than the message.
+func (e PanicError) Format(f fmt.State, verb rune) { io.WriteString(f, e.Error()) }
+
 // Unwrap returns the panic value if it is an error.
-func (e *PanicError) Unwrap() error {
+func (e PanicError) Unwrap() error {
 	err, _ := e.Value.(error)
 	return err
 }

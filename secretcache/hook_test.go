@@ -68,7 +68,7 @@ func TestHookStoresWhatPutReturns(t *testing.T) {
 	}
 	kept := c.ix.lookup("db", "").val.Load()
 	r, ok := kept.kept.(*reversed)
-	if !ok || r.text != reverse(hunter) || kept.str != nil {
+	if !ok || r.text != reverse(hunter) || kept.hasStr {
 		t.Errorf("cache keeps %#v, want only what Put returned", kept)
 	}
 	if v, _ := c.GetVersion(t.Context(), "db", ""); v.VersionID != "v1" {

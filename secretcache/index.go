@@ -1,19 +1,14 @@
 package secretcache
 
-import (
-	"math"
-	"sync"
-
-	"github.com/hashicorp/golang-lru/v2/simplelru"
-)
+import "sync"
 
 // index maps (secret ID, staging label) pairs to slots and decides which
 // slot to evict when it holds MaxCacheSize of them.
 //
-// Lookups read slots, a sync.Map, and take no lock. Everything else —
+// Lookups read slots, a table, and take no lock. Everything else —
 // insertion, eviction, Len, close — holds mu, and only code holding mu
-// changes slots, so the map and the queues always hold the same slots
-// (invariant 1). A slot leaves the map, then is marked evicted, in the
+// changes slots or the queues, so both always hold the same slots
+// (invariant 1). A slot leaves the table, then is marked evicted, in the
 // critical section that takes it off its queue (invariant 2, see remove); a
 // reader that loaded it just before may still be served its value, which
 // was current a moment ago. Lock order: index.mu, then slot.mu.
@@ -37,75 +32,51 @@ import (
 // Zipf-distributed workload this keeps more reads hits than exact LRU does
 // (BenchmarkEvictionHeavy reports both hit ratios; the ghost queue, which
 // remembers keys evicted from the small queue, kept fewer there), and it
-// never needs a lock on the read path. The queues are golang-lru's
-// simplelru lists used in insertion order, keyed by slot pointer.
+// never needs a lock on the read path.
 type index struct {
-	slots sync.Map // key → *slot: see key; written only under mu
-	stage string   // the configured stage: its slots are keyed by secret ID alone
+	slots *table // (id, stage) → slot; written only under mu
+	stage string // the configured stage, which an empty stage means
 
 	mu     sync.Mutex
-	size   int                             // the most slots held
-	closed bool                            // guarded by mu: no insertion after close
-	small  *simplelru.LRU[*slot, struct{}] // guarded by mu
-	main   *simplelru.LRU[*slot, struct{}] // guarded by mu
+	size   int  // the most slots held
+	closed bool // guarded by mu: no insertion after close
+	small  fifo // guarded by mu
+	main   fifo // guarded by mu
 }
-
-// stageKey keys the slot of a stage other than the configured one.
-type stageKey struct{ id, stage string }
 
 func newIndex(size int, stage string) *index {
-	ix := &index{size: size, stage: stage}
-	// The queues are bounded by size through evictOne, not by simplelru,
-	// whose own eviction would bypass the policy.
-	ix.small, _ = simplelru.NewLRU[*slot, struct{}](math.MaxInt, nil)
-	ix.main, _ = simplelru.NewLRU[*slot, struct{}](math.MaxInt, nil)
-	return ix
-}
-
-// key returns the map key of (id, stage): the ID itself for the configured
-// stage, which the plain getters read, so that their lookups hash one
-// string; a stageKey otherwise.
-func (ix *index) key(id, stage string) any {
-	if stage == "" || stage == ix.stage {
-		return id
-	}
-	return stageKey{id, stage}
+	return &index{slots: newTable(size), size: size, stage: stage}
 }
 
 // lookup returns the slot of (id, stage), or nil. It is the hit path's only
 // access to the index: no lock, no allocation.
 func (ix *index) lookup(id, stage string) *slot {
-	var x any
-	if stage == "" || stage == ix.stage {
-		x, _ = ix.slots.Load(id)
-	} else {
-		x, _ = ix.slots.Load(stageKey{id, stage})
+	if stage == "" {
+		stage = ix.stage
 	}
-	s, _ := x.(*slot)
-	return s
+	return ix.slots.lookup(id, stage)
 }
 
 // insert returns the slot of (id, stage), creating it if absent, and the
 // number of slots evicted to make room. stage is the staging label the slot
 // fetches.
 func (ix *index) insert(id, stage string) (s *slot, evicted int, err error) {
-	key := ix.key(id, stage)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed {
 		return nil, 0, ErrClosed
 	}
-	if x, ok := ix.slots.Load(key); ok {
-		return x.(*slot), 0, nil
+	if s := ix.slots.lookup(id, stage); s != nil {
+		return s, 0, nil // inserted since the caller looked
 	}
-	for ix.small.Len()+ix.main.Len() >= ix.size {
+	for ix.small.n+ix.main.n >= ix.size {
 		if ix.evictOne() {
 			evicted++
 		}
 	}
-	s = newSlot(key, id, stage)
-	ix.small.Add(s, struct{}{})
-	ix.slots.Store(key, s)
+	s = newSlot(id, stage)
+	ix.slots.put(s)
+	ix.small.push(s)
 	return s, evicted, nil
 }
 
@@ -113,35 +84,34 @@ func (ix *index) insert(id, stage string) (s *slot, evicted int, err error) {
 // or moves one. Each step moves a slot out of the small queue or lowers a
 // count, so a bounded number of steps evicts one. The caller holds mu.
 func (ix *index) evictOne() bool {
-	if n := ix.small.Len(); n > 0 && (n*10 >= ix.size || ix.main.Len() == 0) {
-		s, _, _ := ix.small.RemoveOldest()
+	if n := ix.small.n; n > 0 && (n*10 >= ix.size || ix.main.n == 0) {
+		s := ix.small.pop()
 		if s.freq.Load() > 0 {
 			s.freq.Store(0)
-			ix.main.Add(s, struct{}{})
+			ix.main.push(s)
 			return false
 		}
 		ix.remove(s)
 		return true
 	}
-	s, _, _ := ix.main.GetOldest()
-	if f := s.freq.Load(); f > 0 {
+	s := ix.main.pop()
+	if s.freq.Load() > 0 {
 		s.freq.Add(^uint32(0)) // only this code lowers freq, so it stays ≥ 0
-		ix.main.Get(s)         // to the back of the queue
+		ix.main.push(s)
 		return false
 	}
-	ix.main.RemoveOldest()
 	ix.remove(s)
 	return true
 }
 
-// remove takes s out of the map, then marks it evicted, both under mu (the
-// caller holds it). In this order, a reader never finds in the map a slot
-// that already refuses answers, which could serve an old value after a
-// Refresh whose answer it refused; and no replacement can be inserted, and
-// fetch, before s refuses answers, so s never stores an answer older than
-// its replacement's.
+// remove takes s, already off its queue, out of the table, then marks it
+// evicted, both under mu (the caller holds it). In this order, a reader
+// never finds in the table a slot that already refuses answers, which could
+// serve an old value after a Refresh whose answer it refused; and no
+// replacement can be inserted, and fetch, before s refuses answers, so s
+// never stores an answer older than its replacement's.
 func (ix *index) remove(s *slot) {
-	ix.slots.CompareAndDelete(s.key, s)
+	ix.slots.remove(s)
 	s.evict()
 }
 
@@ -149,7 +119,7 @@ func (ix *index) remove(s *slot) {
 func (ix *index) len() int {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	return ix.small.Len() + ix.main.Len()
+	return ix.small.n + ix.main.n
 }
 
 // close empties the index for good.
@@ -157,10 +127,43 @@ func (ix *index) close() {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.closed = true
-	ix.slots.Clear()
-	for _, s := range append(ix.small.Keys(), ix.main.Keys()...) {
-		s.evict()
+	ix.slots.clear()
+	for _, q := range []*fifo{&ix.small, &ix.main} {
+		for q.n > 0 {
+			q.pop().evict()
+		}
 	}
-	ix.small.Purge()
-	ix.main.Purge()
+}
+
+// fifo is a queue of slots linked through their next fields, oldest first
+// out. golang-lru's lists, used in insertion order, did the same at the
+// cost of a map operation and an allocation per move, and a miss under
+// heavy eviction makes several moves.
+type fifo struct {
+	head, tail *slot // oldest, newest
+	n          int
+}
+
+// push puts s, which is in no queue, at the back.
+func (q *fifo) push(s *slot) {
+	s.next = nil
+	if q.tail == nil {
+		q.head = s
+	} else {
+		q.tail.next = s
+	}
+	q.tail = s
+	q.n++
+}
+
+// pop takes the oldest slot off the queue, which must not be empty.
+func (q *fifo) pop() *slot {
+	s := q.head
+	q.head = s.next
+	if q.head == nil {
+		q.tail = nil
+	}
+	s.next = nil
+	q.n--
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,42 +78,67 @@ func (s *slot) joinLocked(wait bool) (cl *call, start bool) {
 	return cl, false
 }
 
-// joinMiss is join for a caller that found no value: it returns the failure
-// that left s without one instead, while its retry delay has not passed, so
-// that a missing secret does not cost a call per read.
-func (s *slot) joinMiss(now time.Time, wait bool) (cl *call, start bool, err error) {
+// joinMiss is join for a caller that found no value. If a fetch stored one
+// since the caller looked, it returns that value instead of starting
+// another fetch; and it returns the failure that left s without one, while
+// its retry delay has not passed, so that a missing secret does not cost a
+// call per read.
+func (s *slot) joinMiss(c *Cache, wait bool) (v *value, cl *call, start bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.remembered(now); err != nil {
-		return nil, false, err
+	if v := s.val.Load(); v != nil {
+		return v, nil, false, nil
+	}
+	if err := s.remembered(c); err != nil {
+		return nil, nil, false, err
 	}
 	cl, start = s.joinLocked(wait)
-	return cl, start, nil
+	return nil, cl, start, nil
 }
 
-// begin registers cl as the newest fetch of s, even if another is in
-// flight: a forced fetch never joins an older one, but later misses join
-// it.
-func (s *slot) begin(cl *call) {
-	s.mu.Lock()
-	s.flight = cl
-	s.mu.Unlock()
-}
-
-// land unregisters cl if it is still the newest fetch of s. The caller
-// holds s.mu.
-func (s *slot) land(cl *call) {
-	if s.flight == cl {
-		s.flight = nil
-	}
-}
-
-// abandon ends cl, which never called the service, with err.
-func (s *slot) abandon(cl *call, err error) {
+// beginForced registers cl, a forced fetch, to start now if no fetch of s
+// is in flight (start), or else to start when the one in flight lands: a
+// forced fetch never adopts a fetch that started before it, and s never has
+// two fetches at the service at once, so answers land in the order the
+// service gave them. A forced fetch already waiting its turn is joined
+// instead, and returned in place of cl.
+func (s *slot) beginForced(cl *call) (use *call, start bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.land(cl)
+	switch {
+	case s.flight == nil:
+		s.flight = cl
+		return cl, true
+	case s.queued != nil:
+		cl = s.queued
+	default:
+		s.queued = cl
+	}
+	if cl.done == nil {
+		cl.done = make(chan struct{})
+	}
+	return cl, false
+}
+
+// land unregisters cl if it is the fetch of s in flight, and returns the
+// forced fetch that waited for it, now in flight, for the caller to launch.
+// The caller holds s.mu.
+func (s *slot) land(cl *call) (next *call) {
+	if s.flight != cl {
+		return nil
+	}
+	s.flight, s.queued = s.queued, nil
+	return s.flight
+}
+
+// abandon ends cl, which never called the service, with err, and returns
+// the fetch that waited for it, as land does.
+func (s *slot) abandon(cl *call, err error) (next *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next = s.land(cl)
 	cl.complete(outcome{err: err})
+	return next
 }
 
 // load answers a miss: it joins the fetch of s in flight or starts one, and
@@ -121,9 +147,9 @@ func (s *slot) abandon(cl *call, err error) {
 // it (a forced refresh's, say).
 func (c *Cache) load(ctx context.Context, s *slot, now time.Time) (*value, error) {
 	inline := ctx.Done() == nil
-	cl, start, err := s.joinMiss(now, !inline)
-	if err != nil {
-		return nil, err
+	v, cl, start, err := s.joinMiss(c, !inline)
+	if v != nil || err != nil {
+		return v, err
 	}
 	var o outcome
 	if start && inline {
@@ -154,7 +180,7 @@ func (c *Cache) load(ctx context.Context, s *slot, now time.Time) (*value, error
 // context, and Close waits for it.
 func (c *Cache) launch(s *slot, cl *call, inline bool, start time.Time) {
 	if !c.enter() {
-		s.abandon(cl, ErrClosed)
+		c.launchNext(s, s.abandon(cl, ErrClosed))
 		return
 	}
 	if inline {
@@ -166,15 +192,38 @@ func (c *Cache) launch(s *slot, cl *call, inline bool, start time.Time) {
 
 // run performs the fetch cl of s for a caller that entered the cache.
 func (c *Cache) run(s *slot, cl *call, start time.Time) {
-	defer c.wg.Done()
+	defer c.exit()
 	c.fetchInto(s, cl, start)
 }
 
-// fetchInto numbers a fetch, performs it and settles its answer in s.
+// fetchInto numbers a fetch, performs it and settles its answer in s. If
+// the client or the hook ends the goroutine (runtime.Goexit, which t.Fatal
+// in a test double calls), the fetch still settles, as a failure, so that
+// the callers waiting on it are released and later reads fetch again.
 func (c *Cache) fetchInto(s *slot, cl *call, start time.Time) {
 	seq := c.seq.Add(1)
-	v, err := c.fetch(s, start)
+	returned := false
+	defer func() {
+		if !returned {
+			c.finish(s, cl, seq, nil, errGoexit, start)
+		}
+	}()
+	v, err := c.fetch(s)
+	returned = true
 	c.finish(s, cl, seq, v, err, start)
+}
+
+// errGoexit is the failure of a fetch whose goroutine the client or the
+// hook ended.
+var errGoexit = errors.New("secretcache: the client or the hook ended the fetch's goroutine (runtime.Goexit)")
+
+// launchNext launches next, a forced fetch of s that waited for the one
+// that just landed, if there is one, in a goroutine of the cache: the
+// goroutine that landed the last one may be a caller's.
+func (c *Cache) launchNext(s *slot, next *call) {
+	if next != nil {
+		c.launch(s, next, false, c.tk.reading())
+	}
 }
 
 // await waits for cl, a fetch of (id, stage) whose channel the caller made
@@ -192,14 +241,17 @@ func (c *Cache) await(ctx context.Context, id, stage string, cl *call) (outcome,
 // that no caller's cancellation can fail the callers that share it. A panic
 // in the client becomes an error, and so does an answer that is neither a
 // value nor an error.
-func (c *Cache) fetch(s *slot, start time.Time) (*value, error) {
-	ctx := c.fetchContext(start)
+func (c *Cache) fetch(s *slot) (*value, error) {
+	ctx := c.fetchContext()
 	c.stats.loads.Add(1)
 	out, err := c.getSecretValue(ctx, s)
 	if err == nil && out == nil {
 		err = errors.New("secretcache: the client returned neither a value nor an error")
 	}
 	if err == nil {
+		if !slices.Contains(out.VersionStages, s.stage) {
+			return nil, errStageMissing(s.id, s.stage)
+		}
 		return c.newValue(s.id, out)
 	}
 	c.stats.loadErrors.Add(1)
@@ -220,13 +272,15 @@ func (c *Cache) getSecretValue(ctx context.Context, s *slot) (out *secretsmanage
 
 // finish settles the answer of the fetch numbered seq, which started at
 // start, in s, completing cl with what it means, and logs a failure or a
-// recovery. A fetch cut short by Close settles nothing.
+// recovery. A fetch cut short by Close, or whose goroutine was ended, got
+// no answer: it settles nothing, and only releases its waiters.
 func (c *Cache) finish(s *slot, cl *call, seq uint64, v *value, err error, start time.Time) {
-	if errors.Is(err, ErrClosed) {
-		s.abandon(cl, ErrClosed)
+	if err == ErrClosed || err == errGoexit { // no answer from the service to settle
+		c.launchNext(s, s.abandon(cl, err))
 		return
 	}
-	recovered, failures, delay := s.settle(c, seq, v, err, start, cl)
+	recovered, failures, delay, next := s.settle(c, seq, v, err, start, cl)
+	c.launchNext(s, next)
 	switch {
 	case failures > 0:
 		c.logWarn("secretcache: fetch failed", "secret_id", s.id, "stage", s.stage,
@@ -234,6 +288,14 @@ func (c *Cache) finish(s *slot, cl *call, seq uint64, v *value, err error, start
 	case recovered > 0:
 		c.logInfo("secretcache: fetch recovered", "secret_id", s.id, "stage", s.stage, "after_failures", recovered)
 	}
+}
+
+// errStageMissing reports an answer that does not carry the staging label
+// it was asked for. The service never gives one; a test double that ignores
+// the stage it is asked for does, and AWS's library, which checks the label
+// against DescribeSecret, reports the version as not found, as this does.
+func errStageMissing(id, stage string) error {
+	return &VersionNotFoundError{Message: fmt.Sprintf("secretcache: secret %q has no version labelled %s (the answer's VersionStages lack it)", id, stage)}
 }
 
 // fetchError names the secret and stage in err, and turns the service's
@@ -253,6 +315,11 @@ func ctxError(id, stage string, err error) error {
 	return fmt.Errorf("secretcache: waiting for secret %q (stage %s): %w", id, stage, err)
 }
 
+// noDeadline is the FetchTimeout from which fetches get no deadline at all:
+// a century, far beyond any call, and far enough from math.MaxInt64 that
+// adding it to the time cannot overflow.
+const noDeadline = 100 * 365 * 24 * time.Hour
+
 // fetchCtx is a context that fetches share for a while: creating a context
 // with a deadline for every fetch costs more than the rest of a miss when
 // the service answers at once, and a miss of a cache under heavy eviction
@@ -263,16 +330,16 @@ type fetchCtx struct {
 	reuse  time.Time // fetches that start before this may use ctx
 }
 
-// fetchContext returns a context for a fetch starting at start: the
-// cache's context with a deadline between FetchTimeout and FetchTimeout
-// plus a sixteenth of it (at most a second) from now. It renews the shared
-// one when that would leave less than FetchTimeout. Contexts that fall out
-// of use end at their deadline; the last one ends with Close.
-func (c *Cache) fetchContext(start time.Time) context.Context {
-	now := start
-	if !c.realTime {
-		now = time.Now() // FetchTimeout bounds a network call, in real time
+// fetchContext returns a context for a fetch starting now: the cache's
+// context with a deadline between FetchTimeout and FetchTimeout plus a
+// sixteenth of it (at most a second) from now. It renews the shared one
+// when that would leave less than FetchTimeout. Contexts that fall out of
+// use end at their deadline; the last one ends with Close.
+func (c *Cache) fetchContext() context.Context {
+	if c.cfg.fetchTimeout >= noDeadline {
+		return c.ctx
 	}
+	now := time.Now() // real time, whatever the cache's clock: FetchTimeout bounds a network call
 	f := c.fctx.Load()
 	if f != nil && now.Before(f.reuse) {
 		return f.ctx
@@ -282,7 +349,7 @@ func (c *Cache) fetchContext(start time.Time) context.Context {
 	nf := &fetchCtx{ctx: ctx, cancel: cancel, reuse: now.Add(slack)}
 	if !c.fctx.CompareAndSwap(f, nf) {
 		cancel()
-		return c.fetchContext(start)
+		return c.fetchContext()
 	}
 	return ctx
 }

@@ -117,3 +117,18 @@ func TestBackgroundRefreshSurvivesPanickingClient(t *testing.T) {
 }
 
 func strPtr(s string) *string { return &s }
+
+// TestMissAfterFetchEndedTakesItsValue: a caller that found no value but
+// reaches the slot after a fetch stored one gets that value, and starts no
+// fetch of its own (two concurrent first reads cost one call even when the
+// second is slow to arrive).
+func TestMissAfterFetchEndedTakesItsValue(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newTestCache(t, nil)
+	s := newSlot("db", "AWSCURRENT")
+	s.settle(c, 1, &value{meta: Version{VersionID: "v1"}}, nil, time.Now(), newCall(false))
+	v, cl, start, err := s.joinMiss(c, false)
+	if v == nil || v.meta.VersionID != "v1" || cl != nil || start || err != nil {
+		t.Fatalf("joinMiss: got (%v, %v, %v, %v), want the stored value and no fetch", v, cl, start, err)
+	}
+}

@@ -99,7 +99,7 @@ func (c *Cache) fetchAll(todo []pending, start time.Time) {
 			continue
 		}
 		go func() {
-			defer c.wg.Done()
+			defer c.exit()
 			for _, p := range c.batch(batcher, chunk, start) {
 				c.launch(p.s, p.cl, false, start)
 			}
@@ -116,18 +116,38 @@ func (c *Cache) batch(client BatchGetSecretValueAPIClient, chunk []pending, star
 	for i, p := range chunk {
 		ids[i] = p.s.id
 	}
-	ctx := c.fetchContext(start)
+	ctx := c.fetchContext()
 	c.stats.loads.Add(1)
 	seq := c.seq.Add(1)
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		// The client or the hook ended the goroutine (runtime.Goexit):
+		// release what the batch had not settled, as fetchInto does.
+		for _, p := range chunk {
+			select {
+			case <-p.cl.done:
+			default:
+				c.finish(p.s, p.cl, seq, nil, errGoexit, start)
+			}
+		}
+	}()
 	out, err := c.batchGetSecretValue(ctx, client, ids)
 	if err != nil || out == nil {
 		c.stats.loadErrors.Add(1)
+		returned = true
 		return chunk
 	}
 	var left []pending
 	for _, p := range chunk {
 		if sv, ok := findBatchValue(out.SecretValues, p.s.id); ok {
-			v, err := c.newValue(p.s.id, batchOutput(sv))
+			var v *value
+			err := errStageMissing(p.s.id, p.s.stage)
+			if slices.Contains(sv.VersionStages, p.s.stage) {
+				v, err = c.newValue(p.s.id, batchOutput(sv))
+			}
 			c.finish(p.s, p.cl, seq, v, err, start)
 			continue
 		}
@@ -138,6 +158,7 @@ func (c *Cache) batch(client BatchGetSecretValueAPIClient, chunk []pending, star
 		}
 		left = append(left, p)
 	}
+	returned = true
 	return left
 }
 
@@ -152,12 +173,22 @@ func (c *Cache) batchGetSecretValue(ctx context.Context, client BatchGetSecretVa
 
 // findBatchValue matches a requested ID, which may be a name, a full ARN or a
 // partial ARN (one without the six-character suffix), to a returned value.
+// An exact match of name or ARN wins; a partial-ARN match counts only if it
+// is the only one, since "db" is the partial ARN of a secret named "db" and
+// a prefix of the ARN of one named "db-AbCdEf".
 func findBatchValue(values []types.SecretValueEntry, id string) (types.SecretValueEntry, bool) {
+	var partial []types.SecretValueEntry
 	for _, v := range values {
 		arn, name := aws.ToString(v.ARN), aws.ToString(v.Name)
-		if id == name || id == arn || (strings.HasPrefix(arn, id) && len(arn) == len(id)+7 && arn[len(id)] == '-') {
+		if id == name || id == arn {
 			return v, true
 		}
+		if strings.HasPrefix(arn, id) && len(arn) == len(id)+7 && arn[len(id)] == '-' {
+			partial = append(partial, v)
+		}
+	}
+	if len(partial) == 1 {
+		return partial[0], true
 	}
 	return types.SecretValueEntry{}, false
 }

@@ -155,8 +155,8 @@ func TestFindBatchValueMatchesNamesAndARNs(t *testing.T) {
 }
 
 // TestLateBatchNeverOverwritesNewer: a batch answered before a rotation, or
-// a deletion, arrives after a Refresh stored the newer state; the cache
-// keeps the newer state.
+// a deletion, is still in flight when Refresh is called; Refresh waits for
+// it to land, then asks, and the cache ends with the newer state.
 func TestLateBatchNeverOverwritesNewer(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -180,11 +180,18 @@ func TestLateBatchNeverOverwritesNewer(t *testing.T) {
 			eventually(t, "the batch is in flight", func() bool { return b.batches.Load() == 1 })
 			tt.change(b.fakeClient)
 			b.unhold()
-			_, err := c.Refresh(context.Background(), "db", "")
-			if (err != nil) != tt.wantErr {
+			refreshed := make(chan error, 1)
+			go func() { _, err := c.Refresh(context.Background(), "db", ""); refreshed <- err }()
+			eventually(t, "Refresh waits for the batch to land", func() bool {
+				s := c.ix.lookup("db", "")
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				return s.queued != nil
+			})
+			release()
+			if err := <-refreshed; (err != nil) != tt.wantErr {
 				t.Fatalf("Refresh: got %v, want error %v", err, tt.wantErr)
 			}
-			release()
 			<-prefetched
 			for range 3 {
 				got, err := c.GetSecretString("db")

@@ -15,17 +15,21 @@ import (
 // A record matters only for an interval after its last forced fetch, or
 // while a fetch is scheduled. Records past that are dropped as new ones
 // arrive, and at most max records are kept in any case (the oldest
-// unscheduled ones go first): a key forced again after losing its record
-// gets a fetch at once. Memory is thus bounded by max, and in practice by
-// the number of keys forced within one interval.
+// unscheduled ones go first; when all max have a fetch scheduled, a new key
+// is fetched without a record): a key forced again after losing its record
+// gets a fetch at once. Memory and armed timers are thus bounded by max,
+// and in practice by the number of keys forced within one interval.
 type limiter struct {
 	interval time.Duration
 	max      int
 
 	mu     sync.Mutex
-	closed bool                        // guarded by mu
-	recs   *simplelru.LRU[any, *limit] // guarded by mu: most recently forced last
+	closed bool                             // guarded by mu
+	recs   *simplelru.LRU[stageKey, *limit] // guarded by mu: most recently forced last
 }
+
+// stageKey names a (secret ID, staging label) pair.
+type stageKey struct{ id, stage string }
 
 // limit is the record of one key. Its fields are guarded by limiter.mu.
 type limit struct {
@@ -36,7 +40,7 @@ type limit struct {
 
 func newLimiter(interval time.Duration, maxSize int) *limiter {
 	l := &limiter{interval: interval, max: max(4*maxSize, 1024)}
-	l.recs, _ = simplelru.NewLRU[any, *limit](math.MaxInt, nil) // bounded by prune
+	l.recs, _ = simplelru.NewLRU[stageKey, *limit](math.MaxInt, nil) // bounded by prune
 	return l
 }
 
@@ -44,18 +48,20 @@ func newLimiter(interval time.Duration, maxSize int) *limiter {
 // a fetch may start now, recording that it did; otherwise it returns the
 // fetch scheduled for the end of the interval, scheduling it if no caller
 // has yet. The timer is armed with c.enter, so that Close waits for it.
-func (l *limiter) admit(c *Cache, key any, id, stage string, now time.Time) (*call, error) {
+func (l *limiter) admit(c *Cache, id, stage string, now time.Time) (*call, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return nil, ErrClosed
 	}
+	key := stageKey{id, stage}
 	r, ok := l.recs.Get(key)
 	switch {
 	case !ok:
-		l.prune(now)
-		l.recs.Add(key, &limit{last: now})
-		return nil, nil
+		if l.prune(now) {
+			l.recs.Add(key, &limit{last: now})
+		}
+		return nil, nil // every record has a fetch scheduled: fetch without one
 	case r.next != nil:
 		return r.next, nil
 	case now.Sub(r.last) >= l.interval:
@@ -91,12 +97,14 @@ func (l *limiter) take(r *limit, cl *call, now time.Time) bool {
 
 // prune drops records that no longer limit anything, oldest first, and
 // makes room for one more within max by dropping the oldest unscheduled
-// ones. The caller holds mu.
-func (l *limiter) prune(now time.Time) {
+// ones. It reports whether there is room: there is none when every record
+// has a fetch scheduled, which a record keeps until it fires. The caller
+// holds mu.
+func (l *limiter) prune(now time.Time) bool {
 	for range l.recs.Len() {
 		key, r, ok := l.recs.GetOldest()
 		if !ok {
-			return
+			break
 		}
 		switch {
 		case r.next != nil:
@@ -104,9 +112,10 @@ func (l *limiter) prune(now time.Time) {
 		case l.recs.Len() >= l.max || now.Sub(r.last) >= l.interval:
 			l.recs.Remove(key)
 		default:
-			return
+			return true
 		}
 	}
+	return l.recs.Len() < l.max
 }
 
 // close fails every scheduled fetch whose timer it can still stop, and
@@ -119,7 +128,7 @@ func (l *limiter) close(c *Cache) {
 		if r.next != nil && r.timer.Stop() {
 			r.next.complete(outcome{err: ErrClosed})
 			r.next, r.timer = nil, nil
-			c.wg.Done() // the timer's enter
+			c.exit() // the timer's enter
 		}
 	}
 }

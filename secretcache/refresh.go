@@ -17,7 +17,7 @@ import (
 // (stale-if-error), unless the service said the secret is gone.
 func (c *Cache) serveStale(ctx context.Context, s *slot, v *value, now time.Time) (*value, error) {
 	inline := c.cfg.syncRefresh && ctx.Done() == nil
-	cl, start, ok := s.joinRefresh(now, c.cfg.syncRefresh && !inline)
+	cl, start, ok := s.joinRefresh(c, c.cfg.syncRefresh && !inline)
 	if !ok {
 		c.stats.staleServed.Add(1)
 		return v, nil
@@ -54,10 +54,10 @@ func (c *Cache) serveStale(ctx context.Context, s *slot, v *value, now time.Time
 // ok is false when no refresh may start: s was evicted, or a failed fetch's
 // retry delay has not passed. wait says that the caller will block on the
 // call.
-func (s *slot) joinRefresh(now time.Time, wait bool) (cl *call, start, ok bool) {
+func (s *slot) joinRefresh(c *Cache, wait bool) (cl *call, start, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.flight == nil && (s.evicted || s.retryPending(now)) {
+	if s.flight == nil && (s.evicted || s.retryPending(c)) {
 		return nil, false, false
 	}
 	cl, start = s.joinLocked(wait)
@@ -111,7 +111,7 @@ func (c *Cache) Refresh(ctx context.Context, secretID, stage string) (Version, e
 // fetch ran in the caller's goroutine and is complete.
 func (c *Cache) force(ctx context.Context, id, stage string) (cl *call, inline bool, err error) {
 	now := c.clock.Now()
-	next, err := c.limits.admit(c, c.ix.key(id, stage), id, stage, now)
+	next, err := c.limits.admit(c, id, stage, now)
 	if err != nil || next != nil {
 		if next != nil {
 			c.stats.delayed.Add(1)
@@ -124,8 +124,10 @@ func (c *Cache) force(ctx context.Context, id, stage string) (cl *call, inline b
 	}
 	c.stats.forced.Add(1)
 	inline = ctx.Done() == nil
-	cl = newCall(!inline)
-	s.begin(cl)
+	cl, start := s.beginForced(newCall(!inline))
+	if !start {
+		return cl, false, nil // waits for the fetch in flight to land
+	}
 	c.launch(s, cl, inline, now)
 	return cl, inline, nil
 }
@@ -134,7 +136,7 @@ func (c *Cache) force(ctx context.Context, id, stage string) (cl *call, inline b
 // (id, stage), from its timer. The timer was armed with enter, so Close
 // waits for it.
 func (c *Cache) fireForced(r *limit, cl *call, id, stage string) {
-	defer c.wg.Done()
+	defer c.exit()
 	now := c.clock.Now()
 	if !c.limits.take(r, cl, now) {
 		return
@@ -144,9 +146,15 @@ func (c *Cache) fireForced(r *limit, cl *call, id, stage string) {
 		cl.complete(outcome{err: err})
 		return
 	}
-	s.begin(cl)
 	c.stats.forced.Add(1)
-	c.fetchInto(s, cl, now)
+	use, start := s.beginForced(cl)
+	switch {
+	case start:
+		c.fetchInto(s, cl, now)
+	case use != cl: // a forced fetch was already waiting its turn: share it
+		<-use.done
+		cl.complete(use.o)
+	}
 }
 
 // jitter draws a TTL uniformly from [ttl/2, ttl], so that secrets loaded

@@ -200,17 +200,29 @@ func TestRefreshNeverAdoptsAFetchInFlight(t *testing.T) {
 	f.put("db", "AWSCURRENT", "v2", "new") // the rotation
 	f.unhold()
 
-	v, err := c.Refresh(context.Background(), "db", "")
-	if err != nil || v.VersionID != "v2" {
-		t.Fatalf("Refresh: got %q, %v; want v2 from a fetch of its own", v.VersionID, err)
+	// Refresh does not take that answer: it waits for the fetch in flight
+	// to land (a key never has two fetches at the service), then asks.
+	type result struct {
+		v   Version
+		err error
+	}
+	done := make(chan result, 1)
+	go func() { v, err := c.Refresh(context.Background(), "db", ""); done <- result{v, err} }()
+	eventually(t, "Refresh waits its turn", func() bool {
+		s := c.ix.lookup("db", "")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.queued != nil
+	})
+	release()
+	if r := <-done; r.err != nil || r.v.VersionID != "v2" {
+		t.Fatalf("Refresh: got %q, %v; want v2 from a fetch of its own", r.v.VersionID, r.err)
 	}
 	if n := f.calls.Load(); n != 3 {
 		t.Errorf("calls: got %d, want 3", n)
 	}
-	release() // the old answer arrives now, and must not replace v2
-	eventually(t, "the background refresh ends", func() bool { return !c.inFlight("db", "") })
 	if got, err := c.GetSecretString("db"); err != nil || got != "new" {
-		t.Errorf("after the late answer: got %q, %v; want new", got, err)
+		t.Errorf("after Refresh: got %q, %v; want new", got, err)
 	}
 }
 

@@ -16,18 +16,23 @@ import (
 //
 // # Ordering
 //
-// Every fetch takes a sequence number from Cache.seq just before it calls
-// the service. An answer is applied only if it is newer than the one the
-// slot reflects: a value, or a "gone" verdict (the secret or its label no
-// longer exists), from a fetch that started later always wins over one that
-// started earlier, whatever order they finish in. So a slow answer given
-// before a rotation or a deletion never replaces what a later fetch stored.
+// A slot has at most one fetch at the service at a time: misses and
+// background refreshes join the one in flight, and a forced fetch waits for
+// it to land (see beginForced), so its answers land in the order the
+// service gave them. Every fetch also takes a sequence number from
+// Cache.seq just before it calls the service, and an answer is applied
+// only if it is newer than the one the slot reflects: a value, or a "gone"
+// verdict (the secret or its label no longer exists). That orders answers
+// that reach a slot otherwise, a Prefetch batch's, say, so a slow answer
+// given before a rotation or a deletion never replaces what a later fetch
+// stored.
 //
 // # Who writes what
 //
 //	field          written by                               read by
 //	val            settle, under mu                         hits, without a lock
 //	freq           hits (up to 3); index.evictOne (down)    index.evictOne, under index.mu
+//	next           index, under index.mu                    index, under index.mu
 //	everything in the mu block                              under mu
 //
 // A slot is marked evicted, under index.mu, right after it leaves the index
@@ -37,16 +42,17 @@ import (
 // which was current a moment ago.
 type slot struct {
 	id, stage string
-	key       any                                // its key in index.slots: see index.key
 	in        secretsmanager.GetSecretValueInput // what its fetches ask; read-only
 
 	val  atomic.Pointer[value] // last good value; nil until a fetch succeeds or after a gone verdict
 	freq atomic.Uint32         // reads since the eviction policy last looked, at most 3
+	next *slot                 // guarded by index.mu: the next slot in its queue
 
 	mu      sync.Mutex
 	seq     uint64   // the fetch whose verdict (val, or goneErr) the slot reflects; 0 before any
 	goneErr error    // the "gone" answer that dropped val, if that is the verdict
-	flight  *call    // the newest fetch in flight, which misses and background refreshes join
+	flight  *call    // the fetch in flight, which misses and background refreshes join
+	queued  *call    // a forced fetch waiting for flight to land
 	fail    *failure // failures since the last success; nil while there are none
 	evicted bool     // removed from the index: store nothing, start no background work
 }
@@ -60,8 +66,8 @@ type failure struct {
 	err     error     // its error
 }
 
-func newSlot(key any, id, stage string) *slot {
-	s := &slot{key: key, id: id, stage: stage}
+func newSlot(id, stage string) *slot {
+	s := &slot{id: id, stage: stage}
 	s.in = secretsmanager.GetSecretValueInput{SecretId: &s.id, VersionStage: &s.stage}
 	return s
 }
@@ -102,17 +108,18 @@ type outcome struct {
 // it, so that no caller joins it after it completed (see join).
 //
 // It returns, for logging, the failures a success ends, or for a failure
-// that was applied its count and the wait before the next fetch.
-func (s *slot) settle(c *Cache, seq uint64, v *value, err error, start time.Time, cl *call) (recovered, failures int, delay time.Duration) {
+// that was applied its count and the wait before the next fetch; and the
+// forced fetch that waited for this one, for the caller to launch.
+func (s *slot) settle(c *Cache, seq uint64, v *value, err error, start time.Time, cl *call) (recovered, failures int, delay time.Duration, next *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.land(cl)
+	next = s.land(cl)
 	if s.evicted {
 		// s left the index, maybe replaced already by a slot that fetched
 		// something newer: storing here could hand a reader still holding
 		// s an answer older than one it read from the replacement.
 		cl.complete(outcome{val: v, err: err, transient: err != nil && !isGone(err)})
-		return 0, 0, 0
+		return 0, 0, 0, next
 	}
 	failed := false // err is a failure that was applied
 	switch {
@@ -147,7 +154,7 @@ func (s *slot) settle(c *Cache, seq uint64, v *value, err error, start time.Time
 	} else {
 		cl.complete(outcome{err: err, transient: true})
 	}
-	return recovered, failures, delay
+	return recovered, failures, delay, next
 }
 
 // failed counts one more failure and sets the delay before the next fetch.
@@ -163,9 +170,10 @@ func (s *slot) failed(c *Cache) *failure {
 
 // remembered returns the failure that left s without a value while its
 // retry delay has not passed, so that a missing secret does not cost a call
-// per read. The caller holds mu.
-func (s *slot) remembered(now time.Time) error {
-	if s.val.Load() != nil || s.fail == nil || !now.Before(s.fail.retryAt) {
+// per read. It reads the clock only when there was a failure. The caller
+// holds mu.
+func (s *slot) remembered(c *Cache) error {
+	if s.val.Load() != nil || !s.retryPending(c) {
 		return nil
 	}
 	if s.fail.err != nil {
@@ -176,8 +184,8 @@ func (s *slot) remembered(now time.Time) error {
 
 // retryPending reports whether a failed fetch's retry delay has not passed.
 // The caller holds mu.
-func (s *slot) retryPending(now time.Time) bool {
-	return s.fail != nil && now.Before(s.fail.retryAt)
+func (s *slot) retryPending(c *Cache) bool {
+	return s.fail != nil && c.clock.Now().Before(s.fail.retryAt)
 }
 
 // evict marks s as removed from the index.
@@ -198,7 +206,8 @@ func (s *slot) evict() {
 // tells the two apart, so it is matched on the phrase the service uses.
 func isGone(err error) bool {
 	var nf *types.ResourceNotFoundException
-	if errors.As(err, &nf) {
+	var vnf *VersionNotFoundError
+	if errors.As(err, &nf) || errors.As(err, &vnf) {
 		return true
 	}
 	var ir *types.InvalidRequestException

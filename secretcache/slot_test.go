@@ -38,7 +38,7 @@ func TestSettleAppliesOnlyNewerAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, _, clk := newTestCache(t, nil)
-			s := newSlot("db", "db", "AWSCURRENT")
+			s := newSlot("db", "AWSCURRENT")
 			for _, a := range tt.answers {
 				s.settle(c, a.seq, a.v, a.err, clk.Now(), newCall(false))
 			}
@@ -50,7 +50,7 @@ func TestSettleAppliesOnlyNewerAnswers(t *testing.T) {
 				t.Errorf("got %+v, want version %q", v, tt.wantVersion)
 			}
 			s.mu.Lock()
-			err := s.remembered(clk.Now())
+			err := s.remembered(c)
 			s.mu.Unlock()
 			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("remembered: got %v, want %v", err, tt.wantErr)

@@ -33,13 +33,16 @@ func (m Version) clone() Version {
 // stored in a slot: a refresh stores a new value, and a failure stores a
 // copy with a different freshUntil.
 //
-// Without a hook, str or bin is read directly on a hit; with one, kept is
-// what Hook.Put returned and str and bin are nil.
+// Without a hook, str (when hasStr) or bin is read directly on a hit; with
+// one, kept is what Hook.Put returned and str and bin are empty. The value
+// owns all of it: nothing the client returned is kept, so a client that
+// reuses or changes its output after returning it changes nothing here.
 type value struct {
-	meta Version
-	str  *string
-	bin  []byte
-	kept any
+	meta   Version
+	str    string
+	hasStr bool
+	bin    []byte
+	kept   any
 
 	// freshUntil is when the value stops being served by the hit path
 	// alone, in nanoseconds since the Unix epoch (see tickFor). Zero sends
@@ -62,16 +65,25 @@ func (c *Cache) newValue(id string, out *secretsmanager.GetSecretValueOutput) (*
 		ARN:       aws.ToString(out.ARN),
 		Name:      aws.ToString(out.Name),
 		VersionID: aws.ToString(out.VersionId),
-		Stages:    out.VersionStages, // the client's, like SecretString: it must not change them
+		Stages:    slices.Clone(out.VersionStages),
 	}}
 	if out.CreatedDate != nil {
 		v.meta.CreatedDate = *out.CreatedDate
 	}
+	bin := slices.Clone(out.SecretBinary) // the client may reuse its buffer
 	if c.cfg.hook == nil {
-		v.str, v.bin = out.SecretString, out.SecretBinary
+		if out.SecretString != nil {
+			v.str, v.hasStr = *out.SecretString, true
+		}
+		v.bin = bin
 		return v, nil
 	}
-	kept, err := c.hookPut(id, v.output(out.SecretString, out.SecretBinary))
+	var str *string
+	if out.SecretString != nil {
+		s := *out.SecretString
+		str = &s
+	}
+	kept, err := c.hookPut(id, v.output(str, bin))
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +111,10 @@ func (v *value) output(str *string, bin []byte) *secretsmanager.GetSecretValueOu
 // open returns the secret held in v, through the hook if there is one.
 func (c *Cache) open(id string, v *value) (str *string, bin []byte, err error) {
 	if c.cfg.hook == nil {
-		return v.str, v.bin, nil
+		if v.hasStr {
+			str = &v.str
+		}
+		return str, v.bin, nil
 	}
 	return c.hookGet(id, v.kept)
 }

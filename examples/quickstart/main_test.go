@@ -114,7 +114,7 @@ func TestReadReal(t *testing.T) {
 			}
 			text := out.String()
 			if got := srv.Calls(getSecretValue); got != 1 {
-				t.Errorf("%d reads cost %d GetSecretValue calls, want 1", opts.reads, got)
+				t.Errorf("%d reads cost %d GetSecretValue calls, want 1\n%s", opts.reads, got, text)
 			}
 			for _, want := range tt.want {
 				if !strings.Contains(text, want) {

@@ -108,6 +108,7 @@ func launchMariaDB(server, install string, files *tlsFiles) (_ *Server, err erro
 	_ = os.Remove(initFile) // it holds the admin password
 	if files != nil {
 		s.rootCAs = files.pool
+		s.caPEM = files.ca
 	}
 	return s, nil
 }

@@ -121,6 +121,7 @@ func launchPostgres(bin postgresBinaries, files *tlsFiles) (_ *Server, err error
 	}
 	if files != nil {
 		s.rootCAs = files.pool
+		s.caPEM = files.ca
 	}
 	return s, nil
 }

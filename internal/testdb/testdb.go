@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // Engine names, the values of Server.Engine.
@@ -43,6 +44,7 @@ type Server struct {
 	admin         *sql.DB // shared admin pool, in the test database; closed by stop
 
 	rootCAs *x509.CertPool // verifies the server's certificate; nil without TLS
+	caPEM   []byte         // the same CA as a PEM file's contents
 
 	proc *process // nil for a server named by an environment variable
 	dir  string   // temporary directory removed by stop; "" when none
@@ -107,6 +109,25 @@ func (s *Server) AdminDB(t testing.TB) *sql.DB {
 func (s *Server) CreateUser(t testing.TB, user, password string) {
 	t.Helper()
 	checkName(t, user)
+	s.createUser(t, user, password)
+}
+
+// CreateQuotedUser is CreateUser for a name that needs quoting: quotes,
+// backslashes, spaces, SQL comments, multi-byte characters. The name must
+// be valid UTF-8 without NUL bytes, and within the engine's length limit;
+// the other methods of Server, which take plain identifiers only, do not
+// accept it.
+func (s *Server) CreateQuotedUser(t testing.TB, user, password string) {
+	t.Helper()
+	if user == "" || !utf8.ValidString(user) || strings.IndexByte(user, 0) >= 0 {
+		t.Fatalf("testdb: user name %q: want valid UTF-8 without NUL bytes", user)
+	}
+	s.createUser(t, user, password)
+}
+
+// createUser is CreateUser once the name was checked.
+func (s *Server) createUser(t testing.TB, user, password string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	t.Cleanup(func() {

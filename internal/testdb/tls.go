@@ -44,6 +44,10 @@ func PostgresTLS(t testing.TB) *Server {
 // certificate, or nil for a server without TLS.
 func (s *Server) RootCAs() *x509.CertPool { return s.rootCAs }
 
+// RootCAPEM is RootCAs as a PEM file's contents, for clients configured
+// with a CA file; nil for a server without TLS.
+func (s *Server) RootCAPEM() []byte { return s.caPEM }
+
 // UntrustedRootCAs returns a pool holding a new CA that signed no server's
 // certificate: a client verifying against it must refuse every server.
 func UntrustedRootCAs(t testing.TB) *x509.CertPool {
