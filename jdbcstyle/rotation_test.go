@@ -1,6 +1,8 @@
 package jdbcstyle
 
 import (
+	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"slices"
@@ -337,3 +339,62 @@ func TestFallbackKeepsTheServer(t *testing.T) {
 		})
 	}
 }
+
+// TestPreviousOnlyForThePair: AWSCURRENT names a user the database refuses
+// (a wrong password) and AWSPREVIOUS a user with working credentials. Only
+// the alternating partner of the refused user stands in, and only under
+// the default policy: a team that moved the secret from a privileged user
+// to a least-privilege one must not be logged in as the privileged one.
+func TestPreviousOnlyForThePair(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		previous func(user string) string // AWSPREVIOUS's user, from AWSCURRENT's
+		params   string
+		wantIn   bool
+	}{
+		{"partner", func(u string) string { return u + "_clone" }, "", true},
+		{"partner, fallbackPrevious=never", func(u string) string { return u + "_clone" }, "fallbackPrevious=never", false},
+		{"partner, fallback=false", func(u string) string { return u + "_clone" }, "fallback=false", false},
+		{"another user", func(u string) string { return u + "_admin" }, "", false},
+		{"another user, fallbackPrevious=any", func(u string) string { return u + "_admin" }, "fallbackPrevious=any", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			forEachEngine(t, func(t *testing.T, e *env) {
+				ctx := testContext(t)
+				relay := e.viaRelay(t)
+				user, _ := e.newUser(t, "leastpriv")
+				prev, prevPW := tt.previous(user), randomPassword(t)
+				e.db.CreateUser(t, prev, prevPW)
+				e.createSecret(t, e.secretJSON(t, prev, prevPW))
+				e.putSecret(t, e.secretJSON(t, user, randomPassword(t)))
+				c, _ := e.connector(t, tt.params)
+				relay.Reset()
+				conn, err := c.Connect(ctx)
+				if got := err == nil; got != tt.wantIn {
+					t.Fatalf("got a connection %v (%v), want %v", got, err, tt.wantIn)
+				}
+				got := relay.Counts()
+				if tt.wantIn {
+					db := sql.OpenDB(fixedConn{conn}) // closes conn
+					defer db.Close()
+					if who, err := e.whoami(ctx, db); err != nil || who != prev {
+						t.Errorf("logged in as %q (%v), want %q", who, err, prev)
+					}
+					return
+				}
+				if got.Accepted != 0 || got.Total() != 1 {
+					t.Errorf("the database saw %+v, want one refused login and none accepted", got)
+				}
+			})
+		})
+	}
+}
+
+// fixedConn is a driver.Connector that returns one connection.
+type fixedConn struct{ conn driver.Conn }
+
+func (f fixedConn) Connect(context.Context) (driver.Conn, error) { return f.conn, nil }
+func (f fixedConn) Driver() driver.Driver                       { return nil }
