@@ -75,6 +75,10 @@ func (a *attempts) try(ctx context.Context, l creds, gen uint64) (driver.Conn, f
 	conn, err := c.drv.login(ctx, lg, l.conn)
 	defer lg.release()
 	lg.password = ""
+	if lg.gated != nil {
+		lg.gated.finish()
+		lg.gated = nil
+	}
 	if lg.abandoned {
 		if conn != nil {
 			conn.Close()

@@ -54,6 +54,7 @@ type login struct {
 	abandoned bool           // send found the credentials stale
 	conn      net.Conn       // the connection the MySQL driver dialled, to clear its deadline
 	pgConfig  *pgconn.Config // pgconn's copy of the config, to wipe its password after the login
+	gated     *gatedConn     // the login's connection, to end its gating after the login
 }
 
 type loginKey struct{}
@@ -146,6 +147,17 @@ func (c *gatedConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
+// finish ends the login's part of c, run by the login's goroutine once the
+// login is over: a login that never wrote credentials (PostgreSQL's trust
+// authentication asks for none) must not have its connection's later
+// writes scanned, nor held up by what the ladder learns afterwards.
+func (c *gatedConn) finish() {
+	if !c.sent.Load() {
+		c.l, c.ctx, c.proof = nil, nil, nil
+		c.sent.Store(true)
+	}
+}
+
 // SyscallConn exposes the socket: go-sql-driver/mysql checks a pooled
 // connection's liveness through it before reusing it.
 func (c *gatedConn) SyscallConn() (syscall.RawConn, error) {
@@ -164,5 +176,6 @@ func gateConn(ctx context.Context, conn net.Conn, proof proofScanner) net.Conn {
 	if l == nil {
 		return conn
 	}
-	return &gatedConn{Conn: conn, ctx: ctx, l: l, proof: proof}
+	l.gated = &gatedConn{Conn: conn, ctx: ctx, l: l, proof: proof}
+	return l.gated
 }

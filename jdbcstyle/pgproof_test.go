@@ -1,9 +1,15 @@
 package jdbcstyle
 
 import (
+	"context"
+	"errors"
+	"io"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+	"golang.org/x/sync/semaphore"
 )
 
 func TestPgProof(t *testing.T) {
@@ -55,5 +61,31 @@ func TestPgProof(t *testing.T) {
 				t.Errorf("got the proof in write %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestGateEndsWithTheLogin: a PostgreSQL login that never wrote a password
+// proof (trust authentication asks for none) gets a connection whose later
+// writes are not held up when the ladder learns, afterwards, that its
+// version was refused elsewhere.
+func TestGateEndsWithTheLogin(t *testing.T) {
+	t.Parallel()
+	client, server := net.Pipe()
+	defer client.Close()
+	defer server.Close()
+	go io.Copy(io.Discard, server)
+	var lad ladder
+	l := &login{deadline: time.Now().Add(time.Minute), gate: semaphore.NewWeighted(1), ladder: &lad, version: "v"}
+	conn := gateConn(withLogin(context.Background(), l), client, &pgProof{})
+	startup, _ := (&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "app"}}).Encode(nil)
+	if _, err := conn.Write(startup); err != nil {
+		t.Fatal(err)
+	}
+	// The server let the login in without a password; the login is over.
+	l.gated.finish()
+	lad.refuse("v", authFailure, errors.New("refused"), time.Now())
+	query, _ := (&pgproto3.Query{String: "SELECT 1"}).Encode(nil)
+	if _, err := conn.Write(query); err != nil {
+		t.Errorf("a query on the connection after the login: got %v, want it written", err)
 	}
 }
