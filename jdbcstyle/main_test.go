@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -302,5 +303,44 @@ func checkNoPassword(t testing.TB, err error, passwords ...string) {
 				t.Fatalf("error text contains a password")
 			}
 		}
+	}
+}
+
+// ownGoroutines returns the stacks of the goroutines running code of this
+// package, other than tests.
+func ownGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var own []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "jdbcstyle.(*") && !strings.Contains(g, "testing.tRunner") &&
+			!strings.Contains(g, "jdbcstyle.Test") {
+			own = append(own, g)
+		}
+	}
+	return own
+}
+
+// checkNoOwnGoroutines fails t if goroutines of this package are still
+// running once a deadline passed.
+func checkNoOwnGoroutines(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		own := ownGoroutines()
+		if len(own) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines of the package still run; the first:\n%s", len(own), own[0])
+		}
+		time.Sleep(10 * time.Millisecond) // polling for goroutines to end
 	}
 }

@@ -397,4 +397,4 @@ func TestPreviousOnlyForThePair(t *testing.T) {
 type fixedConn struct{ conn driver.Conn }
 
 func (f fixedConn) Connect(context.Context) (driver.Conn, error) { return f.conn, nil }
-func (f fixedConn) Driver() driver.Driver                       { return nil }
+func (f fixedConn) Driver() driver.Driver                        { return nil }
