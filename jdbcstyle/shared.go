@@ -1,7 +1,9 @@
 package jdbcstyle
 
 import (
+	"runtime"
 	"sync"
+	"weak"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -24,7 +26,7 @@ type account struct {
 	key    accountKey
 	ladder ladder
 	gate   *semaphore.Weighted
-	refs   int // Connectors holding it; guarded by accountsMu
+	refs   int // open Connectors holding it; guarded by accountsMu
 }
 
 type accountKey struct {
@@ -35,21 +37,44 @@ type accountKey struct {
 
 var (
 	accountsMu sync.Mutex
-	accounts   = map[accountKey]*account{} // guarded by accountsMu
+	// accounts holds every account weakly: the Connectors hold theirs, and
+	// a Connector nobody closes (a pgxpool configuration's: pgxpool has no
+	// hook on its own Close; a sql.DB dropped without Close) must not keep
+	// its account, or the cache it names, for the life of the process. A
+	// cleanup deletes the entry of an account once it is garbage.
+	accounts = map[accountKey]weak.Pointer[account]{} // guarded by accountsMu
 )
 
 // joinAccount returns the account of key, made with a gate of n logins if
-// no open Connector holds it, and counts one more holder.
+// no Connector holds it, and counts one more holder.
 func joinAccount(key accountKey, n int) *account {
 	accountsMu.Lock()
 	defer accountsMu.Unlock()
-	a := accounts[key]
+	a := accounts[key].Value()
 	if a == nil {
 		a = &account{key: key, gate: semaphore.NewWeighted(int64(n))}
-		accounts[key] = a
+		wp := weak.Make(a)
+		accounts[key] = wp
+		runtime.AddCleanup(a, forgetAccount, accountEntry{key, wp})
 	}
 	a.refs++
 	return a
+}
+
+// accountEntry names a registry entry for forgetAccount.
+type accountEntry struct {
+	key accountKey
+	wp  weak.Pointer[account]
+}
+
+// forgetAccount deletes the entry of an account that became garbage,
+// unless a new account took its key since.
+func forgetAccount(e accountEntry) {
+	accountsMu.Lock()
+	defer accountsMu.Unlock()
+	if accounts[e.key] == e.wp {
+		delete(accounts, e.key)
+	}
 }
 
 // leave counts one holder less; the last one to leave forgets the account,
@@ -59,7 +84,9 @@ func (a *account) leave() {
 	defer accountsMu.Unlock()
 	a.refs--
 	if a.refs == 0 {
-		delete(accounts, a.key)
+		if accounts[a.key].Value() == a {
+			delete(accounts, a.key)
+		}
 		a.ladder.reset()
 	}
 }
