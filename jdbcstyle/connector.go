@@ -50,6 +50,10 @@ type Connector struct {
 
 	stats connectorStats
 
+	// deadlines is the deadline context Connects on a context that never
+	// ends share for a while: see deadlineFor.
+	deadlines atomic.Pointer[sharedDeadline]
+
 	// ctx is the context of the work a Connector runs for all its
 	// Connects (recoveries, fetches of AWSCURRENT); Close cancels it and
 	// waits for wg. mu orders every wg.Add (see spawn) before Close's Wait.
@@ -136,10 +140,51 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, &ConnectError{SecretID: c.cfg.SecretID, Err: err}
 	}
 	// database/sql opens pooled connections on a context that never ends.
-	deadline := time.Now().Add(c.cfg.LoginTimeout)
-	rctx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
+	now := time.Now()
+	deadline := now.Add(c.cfg.LoginTimeout)
+	rctx := c.deadlineFor(ctx, now)
+	if rctx == nil {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
 	return c.connect(rctx, cache, &attempts{c: c, deadline: deadline, limit: maxAttempts, loginCtx: ctx})
+}
+
+// sharedDeadline is a context with a deadline that Connects starting
+// before reuse may take as theirs.
+type sharedDeadline struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	reuse  time.Time
+}
+
+// deadlineFor returns, for a Connect starting at now on ctx, a context that
+// ends between LoginTimeout and LoginTimeout plus a sixteenth of it (at
+// most a second) from now, shared with the other Connects of that sixteenth:
+// creating a context with a deadline for every Connect costs more than the
+// rest of what the Connector adds to a login. It does so only for a ctx
+// that never ends, the one database/sql and most pools open connections
+// on; for another it returns nil, and the Connect makes its own. The
+// socket's deadline, which bounds the login itself, stays exact. A shared
+// context is not cancelled by Close, which leaves running Connects be; it
+// ends, and frees its timer, at its deadline.
+func (c *Connector) deadlineFor(ctx context.Context, now time.Time) context.Context {
+	if ctx.Done() != nil {
+		return nil
+	}
+	d := c.deadlines.Load()
+	if d != nil && now.Before(d.reuse) {
+		return d.ctx
+	}
+	slack := min(c.cfg.LoginTimeout/16, time.Second)
+	nctx, cancel := context.WithDeadline(context.Background(), now.Add(c.cfg.LoginTimeout+slack))
+	nd := &sharedDeadline{ctx: nctx, cancel: cancel, reuse: now.Add(slack)}
+	if !c.deadlines.CompareAndSwap(d, nd) {
+		cancel()
+		return c.deadlineFor(ctx, now)
+	}
+	return nctx
 }
 
 // Driver returns the registered driver of the Connector's engine, as
@@ -151,8 +196,9 @@ func (c *Connector) Stats() Stats { return c.stats.own.snapshot() }
 
 // Close makes later Connect calls fail with ErrClosed, stops the work the
 // Connector runs for its Connects and waits for it, and drops what it
-// learned unless another open Connector shares it (see Connector). Connections already open are not affected, and neither is the
-// cache, which may be shared. Close is idempotent and returns nil.
+// learned unless another open Connector shares it (see Connector).
+// Connections already open are not affected, and neither is the cache,
+// which may be shared. Close is idempotent and returns nil.
 func (c *Connector) Close() error {
 	c.mu.Lock()
 	first := !c.closed.Swap(true)
