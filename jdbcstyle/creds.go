@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"database/sql/driver"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 
+	"github.com/secretcache/secretcache-go/internal/dbsecret"
 	"github.com/secretcache/secretcache-go/secretcache"
 )
 
@@ -123,11 +123,10 @@ func (c *Connector) build(raw, version string) (*template, string, error) {
 // a template, so the rest of it was checked by ParseSecret. It decodes the
 // keys as ParseSecret does, matching "password" exactly.
 func secretPassword(raw string) (string, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &fields); err != nil {
-		return "", &SecretError{Problem: "not a JSON object"}
+	pw, err := dbsecret.Password([]byte(raw))
+	var e *dbsecret.Error
+	if errors.As(err, &e) {
+		return "", &SecretError{Key: e.Key, Problem: e.Problem}
 	}
-	r := fieldReader{fields: fields}
-	pw := r.string("password", true)
-	return pw, r.err
+	return pw, err
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secretcache/secretcache-go/internal/dbsecret"
 )
 
 // DefaultLoginTimeout is how long one Connect may take, all login attempts
@@ -108,7 +110,7 @@ const (
 	problemEmptyValue  = "empty value"
 	problemEscape      = "malformed %-escape"
 	problemKeyEscape   = "malformed %-escape in a param name"
-	problemPort        = "not a port number (digits only, 1 to 65535)"
+	problemPort        = dbsecret.ProblemPort
 	problemBool        = "not a boolean (true or false)"
 	problemDuration    = "not a positive Go duration (e.g. 30s)"
 	problemPolicy      = "not one of pair, any, never"

@@ -7,12 +7,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/secretcache/secretcache-go/jdbcstyle"
+	"github.com/secretcache/secretcache-go/internal/dbsecret"
 )
 
 // dbSecret is a database secret of one version, parsed.
 type dbSecret struct {
-	*jdbcstyle.Secret
+	*dbsecret.Secret
 	stage string   // the version it was read from, for errors
 	eng   dbEngine // the engine its "engine" key names
 }
@@ -46,11 +46,11 @@ func (d *Database) parseDBSecret(stage, value string) (*dbSecret, error) {
 	if stage == StageMaster {
 		whose = "the masterarn secret's"
 	}
-	s, err := jdbcstyle.ParseSecret([]byte(value))
-	var se *jdbcstyle.SecretError
+	s, err := dbsecret.Parse([]byte(value))
+	var se *dbsecret.Error
 	switch {
 	case errors.As(err, &se):
-		// The message of a SecretError never quotes the value.
+		// The problem of a dbsecret.Error never quotes the value.
 		problem := whose + " JSON: " + se.Problem
 		if se.Key != "" {
 			problem = whose + " " + strconv.Quote(se.Key) + " key: " + se.Problem
