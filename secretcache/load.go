@@ -18,10 +18,11 @@ import (
 // in the slot (finish).
 //
 // A slot coordinates its fetches itself rather than through a
-// singleflight.Group: a forced refresh must never adopt a fetch that
-// started before it was called, while later misses should join the newest
-// fetch; and Close must be able to wait for every goroutine that runs one,
-// which a Group's DoChan goroutine would outlive.
+// singleflight.Group: misses join the fetch in flight, but a forced refresh
+// must never adopt one that started before it was called, and waits for it
+// to land instead (a slot never has two fetches at the service); and Close
+// must be able to wait for every goroutine that runs one, which a Group's
+// DoChan goroutine would outlive.
 
 // call is one fetch of a slot, which any number of callers may wait on.
 //
@@ -250,6 +251,7 @@ func (c *Cache) fetch(s *slot) (*value, error) {
 	}
 	if err == nil {
 		if !slices.Contains(out.VersionStages, s.stage) {
+			c.stats.loadErrors.Add(1)
 			return nil, errStageMissing(s.id, s.stage)
 		}
 		return c.newValue(s.id, out)

@@ -60,8 +60,8 @@ func (l *limiter) admit(c *Cache, id, stage string, now time.Time) (*call, error
 	case !ok:
 		if l.prune(now) {
 			l.recs.Add(key, &limit{last: now})
-		}
-		return nil, nil // every record has a fetch scheduled: fetch without one
+		} // else every record has a fetch scheduled: fetch without one
+		return nil, nil
 	case r.next != nil:
 		return r.next, nil
 	case now.Sub(r.last) >= l.interval:

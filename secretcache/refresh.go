@@ -71,10 +71,11 @@ func (s *slot) joinRefresh(c *Cache, wait bool) (cl *call, start, ok bool) {
 // A Refresh that returns nil is fresh: every read that starts after it
 // returns the version the service gave to a fetch that started after
 // Refresh was called, or a newer one. It never adopts a fetch already in
-// flight. Forced fetches are rate-limited per secret and stage by
-// MinRefreshInterval: a call within the interval of the last one waits for
-// the next fetch the limit allows, bounded by ctx, rather than report an
-// older answer. Concurrent calls share that fetch.
+// flight: since a key never has two fetches at the service at once, it
+// waits for that one to land, then asks. Forced fetches are rate-limited
+// per secret and stage by MinRefreshInterval: a call within the interval of
+// the last one waits for the next fetch the limit allows, bounded by ctx,
+// rather than report an older answer. Concurrent calls share that fetch.
 //
 // A failed fetch leaves the cached value in place (unless the service said
 // the secret or its label is gone) and returns the error. A ctx that is
