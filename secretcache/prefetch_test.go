@@ -234,3 +234,55 @@ func TestReadsDuringPrefetchJoinIt(t *testing.T) {
 		t.Errorf("GetSecretValue calls: got %d, want 0", n)
 	}
 }
+
+// orderedBatchClient answers BatchGetSecretValue with entries in the order
+// it is given, whatever was asked: the service does not promise an order.
+type orderedBatchClient struct {
+	SecretsManagerAPIClient
+	entries []*secretsmanager.GetSecretValueOutput
+}
+
+func (o orderedBatchClient) BatchGetSecretValue(context.Context, *secretsmanager.BatchGetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
+	out := &secretsmanager.BatchGetSecretValueOutput{}
+	for _, e := range o.entries {
+		out.SecretValues = append(out.SecretValues, types.SecretValueEntry{ARN: e.ARN, Name: e.Name,
+			VersionId: e.VersionId, VersionStages: e.VersionStages, SecretString: e.SecretString})
+	}
+	return out, nil
+}
+
+func (o orderedBatchClient) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	for _, e := range o.entries {
+		if aws.ToString(e.ARN) == aws.ToString(in.SecretId) || aws.ToString(e.Name) == aws.ToString(in.SecretId) {
+			return e, nil
+		}
+	}
+	return nil, errOutage
+}
+
+// TestPrefetchNeverCachesAnotherSecret: secret "db" has the full ARN
+// …:secret:db-AbCdEf; another secret is named "db-AbCdEf" (a name AWS
+// allows), so its ARN is …:secret:db-AbCdEf-XyZ123, which looks like a
+// full ARN whose partial form is db's full ARN. Prefetching both, with the
+// other secret's entry first in the answer, must still cache each secret's
+// own value under its own ID: an exact match wins over a partial one.
+func TestPrefetchNeverCachesAnotherSecret(t *testing.T) {
+	t.Parallel()
+	const prefix = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+	db := &secretsmanager.GetSecretValueOutput{ARN: aws.String(prefix + "db-AbCdEf"), Name: aws.String("db"),
+		VersionId: aws.String("v1"), VersionStages: []string{"AWSCURRENT"}, SecretString: aws.String("db-value")}
+	other := &secretsmanager.GetSecretValueOutput{ARN: aws.String(prefix + "db-AbCdEf-XyZ123"), Name: aws.String("db-AbCdEf"),
+		VersionId: aws.String("v1"), VersionStages: []string{"AWSCURRENT"}, SecretString: aws.String("other-value")}
+	c, _, _ := newTestCache(t, func(c *Cache) {
+		c.Client = orderedBatchClient{entries: []*secretsmanager.GetSecretValueOutput{other, db}}
+	})
+	if err := c.Prefetch(context.Background(), prefix+"db-AbCdEf", "db-AbCdEf"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.GetSecretString(prefix + "db-AbCdEf"); got != "db-value" {
+		t.Errorf("db, by its full ARN: got %q, want db-value", got)
+	}
+	if got, _ := c.GetSecretString("db-AbCdEf"); got != "other-value" {
+		t.Errorf("db-AbCdEf, by name: got %q, want other-value", got)
+	}
+}

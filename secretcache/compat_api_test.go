@@ -13,14 +13,14 @@ import (
 // its secretcache package (v2) exports it, that compat_test.go does not
 // already pin. Each compiles against AWS's package; it must compile here.
 
-type reviewStageName string
+type awsStageName string
 
 var (
 	// Untyped constants convert to whatever the caller's code needs.
-	_ int64           = secretcache.DefaultMaxCacheSize
-	_ int32           = secretcache.DefaultMaxCacheSize
-	_ reviewStageName = secretcache.DefaultVersionStage
-	_ float64         = secretcache.DefaultCacheItemTTL
+	_ int64        = secretcache.DefaultMaxCacheSize
+	_ int32        = secretcache.DefaultMaxCacheSize
+	_ awsStageName = secretcache.DefaultVersionStage
+	_ float64      = secretcache.DefaultCacheItemTTL
 
 	// Method values typed after AWS's methods.
 	_ func(string)                  = (*secretcache.Cache)(nil).RefreshNow
@@ -44,10 +44,10 @@ var (
 	}
 )
 
-// TestReviewAPIMatchesAWS compares, by reflection, the exported shape of the
+// TestAPIMatchesAWS compares, by reflection, the exported shape of the
 // types AWS's package exports with the shape they have there: field names,
 // types and order, and method signatures.
-func TestReviewAPIMatchesAWS(t *testing.T) {
+func TestAPIMatchesAWS(t *testing.T) {
 	t.Parallel()
 	cfg := reflect.TypeOf(secretcache.CacheConfig{})
 	awsFields := []struct{ name, typ string }{

@@ -79,14 +79,14 @@ func (call *stepCall) run() {
 	close(call.deliver)
 }
 
-// TestReviewNoReadGoesBackwards: two forced fetches of one key, the second
+// TestNoReadGoesBackwards: two forced fetches of one key, the second
 // called while the first is in flight. Were both at the service at once,
 // the first could reach it last, after a rotation, and answer first, and
 // the second, answered before the rotation, would land last and put the old
 // version back. A slot never has two fetches at the service: the second
 // waits for the first to land, then asks, so the answer that lands last is
 // the newest.
-func TestReviewNoReadGoesBackwards(t *testing.T) {
+func TestNoReadGoesBackwards(t *testing.T) {
 	t.Parallel()
 	sc := newStepClient()
 	clk := newFakeClock()
@@ -144,29 +144,29 @@ func TestReviewNoReadGoesBackwards(t *testing.T) {
 	}
 }
 
-// reviewChurnClient rotates its secrets all the time. Every (secret,
+// versionedClient rotates its secrets all the time. Every (secret,
 // stage) has the same current version number, decided when a call arrives
 // and delivered after a random delay. It also answers BatchGetSecretValue.
-type reviewChurnClient struct {
+type versionedClient struct {
 	SecretsManagerAPIClient
 	version atomic.Int64
 	calls   atomic.Int64
 }
 
-func (cc *reviewChurnClient) output(id, stage string) *secretsmanager.GetSecretValueOutput {
+func (cc *versionedClient) output(id, stage string) *secretsmanager.GetSecretValueOutput {
 	n := strconv.FormatInt(cc.version.Load(), 10)
 	return &secretsmanager.GetSecretValueOutput{Name: aws.String(id), VersionId: aws.String(n),
 		SecretString: aws.String(stage + "-" + n), VersionStages: []string{stage}}
 }
 
-func (cc *reviewChurnClient) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+func (cc *versionedClient) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
 	cc.calls.Add(1)
 	out := cc.output(aws.ToString(in.SecretId), aws.ToString(in.VersionStage))
 	latency()
 	return out, nil
 }
 
-func (cc *reviewChurnClient) BatchGetSecretValue(_ context.Context, in *secretsmanager.BatchGetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
+func (cc *versionedClient) BatchGetSecretValue(_ context.Context, in *secretsmanager.BatchGetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.BatchGetSecretValueOutput, error) {
 	cc.calls.Add(1)
 	out := &secretsmanager.BatchGetSecretValueOutput{}
 	for _, id := range in.SecretIdList {
@@ -189,14 +189,14 @@ func (passHook) Put(d interface{}) interface{} {
 }
 func (passHook) Get(d interface{}) interface{} { return d.(passKept).out }
 
-// TestReviewChurnFreshness runs, against a service that rotates without
+// TestChurnFreshness runs, against a service that rotates without
 // pause, every kind of fetch at once on a few secrets and two stages:
 // misses, background refreshes (tiny TTL), evictions (tiny MaxCacheSize),
 // Prefetch batches, Refresh and RefreshNow, with SynchronousRefresh off and
 // on, with and without a hook. After every successful Refresh, no read of
 // that (secret, stage) that starts later may return a version older than
 // the one current when Refresh was called, whichever goroutine reads.
-func TestReviewChurnFreshness(t *testing.T) {
+func TestChurnFreshness(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name string
@@ -210,13 +210,13 @@ func TestReviewChurnFreshness(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			reviewChurn(t, tt.sync, tt.hook)
+			churnFreshness(t, tt.sync, tt.hook)
 		})
 	}
 }
 
-func reviewChurn(t *testing.T, syncRefresh bool, hook CacheHook) {
-	cc := &reviewChurnClient{}
+func churnFreshness(t *testing.T, syncRefresh bool, hook CacheHook) {
+	cc := &versionedClient{}
 	c, err := New(func(c *Cache) {
 		c.Client = cc
 		c.MaxCacheSize = 5 // 4 secrets × 2 stages: eviction all the time
@@ -337,13 +337,13 @@ func (p *perKeyClient) count(id string) int {
 	return p.calls[id]
 }
 
-// TestReviewOneForcedFetchPerIntervalAcrossEviction: in each interval, one
+// TestOneForcedFetchPerIntervalAcrossEviction: in each interval, one
 // Refresh of a secret fetches at once; then many goroutines force a refresh
 // of it while other secrets evict it over and over. Only Refresh ever reads
 // that secret, so every call for it is a forced fetch: no other fetch may
 // happen before the interval passes, then exactly one, and every waiting
 // caller must get that one's answer, not the answer from before it called.
-func TestReviewOneForcedFetchPerIntervalAcrossEviction(t *testing.T) {
+func TestOneForcedFetchPerIntervalAcrossEviction(t *testing.T) {
 	t.Parallel()
 	p := &perKeyClient{calls: map[string]int{}}
 	clk := newFakeClock()

@@ -11,14 +11,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
-// TestReviewNoFormattedSecret formats, with %v, %+v and %#v, a value of
+// TestNoFormattedSecret formats, with %v, %+v and %#v, a value of
 // every exported type of the package and every error the cache returns on
 // a path that had the secret in hand — a client that panics with it, a
 // hook that panics with it, a JSON secret of the wrong shape — and checks
 // that none shows the secret. The package documentation promises: "No
 // error, log record, panic or formatted value of a type of this package
 // contains a secret value."
-func TestReviewNoFormattedSecret(t *testing.T) {
+func TestNoFormattedSecret(t *testing.T) {
 	t.Parallel()
 	c, f, _ := newTestCache(t, nil)
 	f.put("db", "AWSCURRENT", "v1", `{"password":"`+hunter+`"}`)
@@ -97,11 +97,11 @@ func TestReviewNoFormattedSecret(t *testing.T) {
 	}
 }
 
-// TestReviewHitsDoNotAllocate: the package documentation says "A hit takes
+// TestHitsDoNotAllocate: the package documentation says "A hit takes
 // no lock, makes no allocation (without a hook)". Every getter, on every
 // stage, is checked. Not parallel: AllocsPerRun counts the whole
 // process's allocations.
-func TestReviewHitsDoNotAllocate(t *testing.T) {
+func TestHitsDoNotAllocate(t *testing.T) {
 	c, f, _ := newTestCache(t, nil)
 	f.put("db", "AWSCURRENT", "v1", hunter)
 	f.put("db", "AWSPENDING", "v2", hunter)

@@ -22,13 +22,13 @@ import (
 // The tests in this file run the cache against the in-process Secrets
 // Manager through the real SDK client, over HTTP, as a service would.
 
-// TestReviewEmulatorScheduledDeletion deletes a secret with the default
+// TestEmulatorScheduledDeletion deletes a secret with the default
 // recovery window, so that the service answers InvalidRequestException
 // ("…marked for deletion"), and checks every way the cache can learn of it:
 // Refresh, an expired value read with and without SynchronousRefresh, and
 // Prefetch (BatchGetSecretValue). None may serve the old value afterwards.
 // Restoring the secret makes it readable again once the retry delay passes.
-func TestReviewEmulatorScheduledDeletion(t *testing.T) {
+func TestEmulatorScheduledDeletion(t *testing.T) {
 	t.Parallel()
 	ways := []struct {
 		name  string
@@ -68,7 +68,7 @@ func TestReviewEmulatorScheduledDeletion(t *testing.T) {
 					t.Fatalf("learning of the deletion: got %v, want InvalidRequestException", err)
 				}
 			}
-			reviewPoll(t, "the deleted secret is no longer served", func() bool {
+			pollUntil(t, "the deleted secret is no longer served", func() bool {
 				_, err := c.GetSecretString("db")
 				var ir *types.InvalidRequestException
 				return errors.As(err, &ir)
@@ -81,7 +81,7 @@ func TestReviewEmulatorScheduledDeletion(t *testing.T) {
 			if _, err := srv.Client().RestoreSecret(context.Background(), &secretsmanager.RestoreSecretInput{SecretId: aws.String("db")}); err != nil {
 				t.Fatal(err)
 			}
-			reviewPoll(t, "the restored secret is served again", func() bool {
+			pollUntil(t, "the restored secret is served again", func() bool {
 				got, err := c.GetSecretString("db")
 				return err == nil && got == "old-value"
 			})
@@ -118,8 +118,8 @@ func TestReviewEmulatorScheduledDeletion(t *testing.T) {
 	})
 }
 
-// reviewPoll polls cond until it holds or ten seconds pass.
-func reviewPoll(t *testing.T, what string, cond func() bool) {
+// pollUntil polls cond until it holds or ten seconds pass.
+func pollUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -130,12 +130,12 @@ func reviewPoll(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestReviewEmulatorChurn rotates secrets over HTTP without pause while
+// TestEmulatorChurn rotates secrets over HTTP without pause while
 // goroutines Refresh, RefreshNow, read (with tiny TTL and MaxCacheSize) and
 // Prefetch through the real SDK client. After a successful Refresh, no
 // read of that secret that starts later may return a value older than the
 // one the service held when Refresh was called.
-func TestReviewEmulatorChurn(t *testing.T) {
+func TestEmulatorChurn(t *testing.T) {
 	t.Parallel()
 	srv := secretsmanagertest.NewServer()
 	defer srv.Close()
