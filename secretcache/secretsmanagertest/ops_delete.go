@@ -115,15 +115,11 @@ type restoreSecretInput struct {
 func (s *Server) restoreSecret(ctx context.Context, in *restoreSecretInput) (*secretOutput, error) {
 	var c checks
 	c.secretID(in.SecretID)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookup)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	if sec.primary != nil {
 		return nil, errReplica()
 	}

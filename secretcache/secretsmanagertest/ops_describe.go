@@ -84,15 +84,11 @@ type describeSecretOutput struct {
 func (s *Server) describeSecret(ctx context.Context, in *describeSecretInput) (*describeSecretOutput, error) {
 	var c checks
 	c.secretID(in.SecretID)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookup)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	return &describeSecretOutput{
 		secretMetadata:     sec.metadata(),
 		VersionIDsToStages: sec.source().versionsToStages(),

@@ -151,15 +151,11 @@ type cancelRotateSecretInput struct {
 func (s *Server) cancelRotateSecret(ctx context.Context, in *cancelRotateSecretInput) (*secretOutput, error) {
 	var c checks
 	c.secretID(in.SecretID)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	if !sec.rot.configured {
 		return nil, errInvalidRequest("You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.")
 	}

@@ -42,3 +42,15 @@ func (s *Server) regionOf(ctx context.Context) string {
 	}
 	return s.cfg.region
 }
+
+// openSecret begins an operation on one secret with the errors in the
+// order the service gives them: the ValidationException for the problems c
+// found in the request, then the error of find for the secret that id
+// names in the request's region (see store.lockSecret, whose unlock it
+// returns).
+func (s *Server) openSecret(ctx context.Context, c *checks, id string, find finder) (sec *secret, unlock func(), err error) {
+	if err := c.err(); err != nil {
+		return nil, nil, err
+	}
+	return s.store.lockSecret(s.regionOf(ctx), id, find)
+}
