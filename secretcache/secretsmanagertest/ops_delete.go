@@ -106,13 +106,9 @@ func isNotFound(err error) bool {
 	return errors.As(err, &nf)
 }
 
-type restoreSecretInput struct {
-	SecretID string `json:"SecretId"`
-}
-
 // restoreSecret cancels a scheduled deletion; on a live secret it does
 // nothing, as in AWS.
-func (s *Server) restoreSecret(ctx context.Context, in *restoreSecretInput) (*secretOutput, error) {
+func (s *Server) restoreSecret(ctx context.Context, in *secretIDInput) (*secretOutput, error) {
 	var c checks
 	c.secretID(in.SecretID)
 	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookup)

@@ -69,10 +69,6 @@ func (sec *secret) versionsToStages() map[string][]string {
 	return out
 }
 
-type describeSecretInput struct {
-	SecretID string `json:"SecretId"`
-}
-
 type describeSecretOutput struct {
 	secretMetadata
 	VersionIDsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
@@ -81,7 +77,7 @@ type describeSecretOutput struct {
 
 // describeSecret reports a secret's metadata. It works on a secret
 // scheduled for deletion, which is how a caller sees DeletedDate.
-func (s *Server) describeSecret(ctx context.Context, in *describeSecretInput) (*describeSecretOutput, error) {
+func (s *Server) describeSecret(ctx context.Context, in *secretIDInput) (*describeSecretOutput, error) {
 	var c checks
 	c.secretID(in.SecretID)
 	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookup)

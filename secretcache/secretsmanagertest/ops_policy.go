@@ -123,10 +123,6 @@ func (s *Server) putResourcePolicy(ctx context.Context, in *putResourcePolicyInp
 	return &policyOutput{ARN: sec.arn, Name: sec.name}, nil
 }
 
-type secretIDInput struct {
-	SecretID string `json:"SecretId"`
-}
-
 // getResourcePolicy returns the policy as it was put; a replica shows its
 // primary's, which AWS replicates.
 func (s *Server) getResourcePolicy(ctx context.Context, in *secretIDInput) (*policyOutput, error) {

@@ -197,10 +197,6 @@ func (s *Server) removeRegionsFromReplication(ctx context.Context, in *removeReg
 	return &replicationOutput{ARN: sec.arn, ReplicationStatus: nonNil(sec.replicationStatus())}, nil
 }
 
-type stopReplicationToReplicaInput struct {
-	SecretID string `json:"SecretId"`
-}
-
 type arnOutput struct {
 	ARN string `json:"ARN"`
 }
@@ -208,7 +204,7 @@ type arnOutput struct {
 // stopReplicationToReplica, called in a replica's region, promotes the
 // replica to a standalone secret holding a copy of the primary's state;
 // the primary forgets it.
-func (s *Server) stopReplicationToReplica(ctx context.Context, in *stopReplicationToReplicaInput) (*arnOutput, error) {
+func (s *Server) stopReplicationToReplica(ctx context.Context, in *secretIDInput) (*arnOutput, error) {
 	var c checks
 	c.secretID(in.SecretID)
 	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupLive)

@@ -136,10 +136,6 @@ func (s *Server) configureRotation(sec *secret, in *rotateSecretInput, function 
 	sec.changed = s.store.changeDate()
 }
 
-type cancelRotateSecretInput struct {
-	SecretID string `json:"SecretId"`
-}
-
 // cancelRotateSecret turns rotation off and stops a rotation in progress.
 // A secret never configured for rotation is refused with the
 // InvalidRequestException AWS documents for the operation, as moto and
@@ -148,7 +144,7 @@ type cancelRotateSecretInput struct {
 // version the rotation created keeps AWSPENDING (its ID is in the answer)
 // and blocks the next RotateSecret until the caller removes the label with
 // UpdateSecretVersionStage.
-func (s *Server) cancelRotateSecret(ctx context.Context, in *cancelRotateSecretInput) (*secretOutput, error) {
+func (s *Server) cancelRotateSecret(ctx context.Context, in *secretIDInput) (*secretOutput, error) {
 	var c checks
 	c.secretID(in.SecretID)
 	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupPrimary)

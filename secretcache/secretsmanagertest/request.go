@@ -43,6 +43,12 @@ func (s *Server) regionOf(ctx context.Context) string {
 	return s.cfg.region
 }
 
+// secretIDInput is the request of the operations whose only member is the
+// SecretId.
+type secretIDInput struct {
+	SecretID string `json:"SecretId"`
+}
+
 // openSecret begins an operation on one secret with the errors in the
 // order the service gives them: the ValidationException for the problems c
 // found in the request, then the error of find for the secret that id
