@@ -119,6 +119,18 @@ func (d *Database) read(ctx context.Context, r *Invocation, stage string) (*dbSe
 	return d.parseDBSecret(stage, value)
 }
 
+// readPair reads and parses AWSCURRENT and AWSPENDING, for the steps that
+// compare or use both.
+func (d *Database) readPair(ctx context.Context, r *Invocation) (cur, pend *dbSecret, err error) {
+	if cur, err = d.read(ctx, r, StageCurrent); err != nil {
+		return nil, nil, err
+	}
+	if pend, err = d.read(ctx, r, StagePending); err != nil {
+		return nil, nil, err
+	}
+	return cur, pend, nil
+}
+
 // withCredentials returns value, a JSON object, with its username and
 // password keys replaced and every other key kept as it was.
 func withCredentials(value, username, password string) (string, error) {
