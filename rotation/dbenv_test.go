@@ -40,6 +40,18 @@ var dbCases = []dbCase{
 	{"postgres/alternating-users", testdb.Postgres, AlternatingUsers},
 }
 
+// alternatingCases are the dbCases of alternating users, the scheme with
+// a masterarn secret and a clone.
+func alternatingCases() []dbCase {
+	var cases []dbCase
+	for _, c := range dbCases {
+		if c.scheme == AlternatingUsers {
+			cases = append(cases, c)
+		}
+	}
+	return cases
+}
+
 // tlsCases are dbCases on the servers with TLS.
 func tlsCases() []dbCase {
 	cases := make([]dbCase, len(dbCases))
