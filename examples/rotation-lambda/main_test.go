@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,28 +17,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/secretcache/secretcache-go/internal/testdb"
+	"github.com/secretcache/secretcache-go/internal/testlog"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
-
-// lockedBuffer is the function's log output, written by rotation steps.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestRotateThroughLambda rotates a PostgreSQL user's secret twice with the
 // function as Lambda runs it: configured by environment variables, the
@@ -66,7 +47,7 @@ func TestRotateThroughLambda(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	env := map[string]string{"SECRETS_MANAGER_ENDPOINT": sm.URL, "ROTATION_TLS": "require", "PASSWORD_LENGTH": "24"}
-	logs := new(lockedBuffer)
+	logs := new(testlog.Buffer)
 	fn := &function{getenv: func(k string) string { return env[k] }, logs: logs}
 	invoke := lambda.NewHandler(fn.handle)
 
@@ -169,7 +150,7 @@ func TestRunOnce(t *testing.T) {
 	t.Setenv("AWS_REGION", secretsmanagertest.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	logs := new(lockedBuffer)
+	logs := new(testlog.Buffer)
 	fn := &function{getenv: func(k string) string { return map[string]string{"SECRETS_MANAGER_ENDPOINT": sm.URL}[k] }, logs: logs}
 	event := `{"Step":"setSecret","SecretId":"` + arn + `","ClientRequestToken":"not-a-version"}`
 	err = fn.runOnce(context.Background(), strings.NewReader(event))
