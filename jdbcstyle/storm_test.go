@@ -145,28 +145,21 @@ func TestLockoutPolicyNeverTrips(t *testing.T) {
 // at the time, and each rotation costs at most 3 refused logins.
 func TestRotationsUnderPool(t *testing.T) {
 	t.Parallel()
-	for _, alternating := range []bool{false, true} {
-		name := "single user"
-		if alternating {
-			name = "alternating users"
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			forEachEngine(t, func(t *testing.T, e *env) {
-				relay := e.viaRelay(t)
-				user, c, _ := e.userConnector(t, "pool", "")
-				if alternating {
-					e.db.CreateUser(t, user+"_clone", randomPassword(t))
-				}
-				db := e.openDB(t, c)
-				db.SetMaxIdleConns(50)
-				db.SetConnMaxLifetime(200 * time.Millisecond)
-				w := runWorkload(t, 50, func(ctx context.Context) (string, error) { return e.whoami(ctx, db) })
-				playRotations(t, e, relay, w, alternating)
-				w.check(t, user, user+"_clone")
-			})
+	forEachScheme(t, func(t *testing.T, alternating bool) {
+		forEachEngine(t, func(t *testing.T, e *env) {
+			relay := e.viaRelay(t)
+			user, c, _ := e.userConnector(t, "pool", "")
+			if alternating {
+				e.db.CreateUser(t, user+"_clone", randomPassword(t))
+			}
+			db := e.openDB(t, c)
+			db.SetMaxIdleConns(50)
+			db.SetConnMaxLifetime(200 * time.Millisecond)
+			w := runWorkload(t, 50, func(ctx context.Context) (string, error) { return e.whoami(ctx, db) })
+			playRotations(t, e, relay, w, alternating)
+			w.check(t, user, user+"_clone")
 		})
-	}
+	})
 }
 
 // playRotations runs two rotations step by step under w, each step after
