@@ -109,9 +109,7 @@ func isNotFound(err error) bool {
 // restoreSecret cancels a scheduled deletion; on a live secret it does
 // nothing, as in AWS.
 func (s *Server) restoreSecret(ctx context.Context, in *secretIDInput) (*secretOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookup)
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookup)
 	if err != nil {
 		return nil, err
 	}

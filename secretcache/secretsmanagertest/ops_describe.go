@@ -78,9 +78,7 @@ type describeSecretOutput struct {
 // describeSecret reports a secret's metadata. It works on a secret
 // scheduled for deletion, which is how a caller sees DeletedDate.
 func (s *Server) describeSecret(ctx context.Context, in *secretIDInput) (*describeSecretOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookup)
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookup)
 	if err != nil {
 		return nil, err
 	}

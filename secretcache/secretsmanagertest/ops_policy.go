@@ -126,9 +126,7 @@ func (s *Server) putResourcePolicy(ctx context.Context, in *putResourcePolicyInp
 // getResourcePolicy returns the policy as it was put; a replica shows its
 // primary's, which AWS replicates.
 func (s *Server) getResourcePolicy(ctx context.Context, in *secretIDInput) (*policyOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookup)
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookup)
 	if err != nil {
 		return nil, err
 	}
@@ -138,9 +136,7 @@ func (s *Server) getResourcePolicy(ctx context.Context, in *secretIDInput) (*pol
 
 // deleteResourcePolicy removes the policy; a secret without one is fine.
 func (s *Server) deleteResourcePolicy(ctx context.Context, in *secretIDInput) (*policyOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupPrimary)
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}

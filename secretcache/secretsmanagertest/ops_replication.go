@@ -205,9 +205,7 @@ type arnOutput struct {
 // replica to a standalone secret holding a copy of the primary's state;
 // the primary forgets it.
 func (s *Server) stopReplicationToReplica(ctx context.Context, in *secretIDInput) (*arnOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupLive)
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookupLive)
 	if err != nil {
 		return nil, err
 	}

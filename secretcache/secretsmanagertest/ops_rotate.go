@@ -145,9 +145,7 @@ func (s *Server) configureRotation(sec *secret, in *rotateSecretInput, function 
 // and blocks the next RotateSecret until the caller removes the label with
 // UpdateSecretVersionStage.
 func (s *Server) cancelRotateSecret(ctx context.Context, in *secretIDInput) (*secretOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupPrimary)
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}

@@ -60,3 +60,11 @@ func (s *Server) openSecret(ctx context.Context, c *checks, id string, find find
 	}
 	return s.store.lockSecret(s.regionOf(ctx), id, find)
 }
+
+// openSecretID is openSecret for the requests whose only member is the
+// SecretId.
+func (s *Server) openSecretID(ctx context.Context, in *secretIDInput, find finder) (sec *secret, unlock func(), err error) {
+	var c checks
+	c.secretID(in.SecretID)
+	return s.openSecret(ctx, &c, in.SecretID, find)
+}
