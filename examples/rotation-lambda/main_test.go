@@ -29,18 +29,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 // and decoded by aws-lambda-go's handler, over TLS (the server refuses
 // users without it).
 func TestRotateThroughLambda(t *testing.T) {
-	srv := testdb.PostgresTLS(t)
-	user := testdb.UniqueName("lambda")
-	srv.CreateUser(t, user, "first-password")
-
-	sm := secretsmanagertest.NewServer()
-	defer sm.Close()
-	secret, _ := json.Marshal(map[string]any{"engine": "postgres", "host": srv.Host, "port": srv.Port,
-		"username": user, "password": "first-password", "dbname": srv.Database()})
-	arn, err := sm.CreateSecret("prod/app/db", string(secret))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, user, sm, arn := newUserSecret(t, "lambda")
 
 	// What the Lambda console sets, plus the emulator's address.
 	t.Setenv("AWS_REGION", secretsmanagertest.Region)
@@ -52,7 +41,7 @@ func TestRotateThroughLambda(t *testing.T) {
 	invoke := lambda.NewHandler(fn.handle)
 
 	var requests int
-	err = sm.SetRotationFunc(arn, func(ctx context.Context, req secretsmanagertest.RotationRequest) error {
+	err := sm.SetRotationFunc(arn, func(ctx context.Context, req secretsmanagertest.RotationRequest) error {
 		payload, err := json.Marshal(req) // the event's JSON, as Secrets Manager sends it
 		if err != nil {
 			return err
@@ -92,6 +81,25 @@ func TestRotateThroughLambda(t *testing.T) {
 		}
 	}
 	checkLogs(t, logs.String(), passwords)
+}
+
+// newUserSecret creates a user on the PostgreSQL server with TLS, with the
+// password "first-password", and an emulator holding the secret of its
+// credentials at prod/app/db, whose ARN it returns.
+func newUserSecret(t *testing.T, prefix string) (srv *testdb.Server, user string, sm *secretsmanagertest.Server, arn string) {
+	t.Helper()
+	srv = testdb.PostgresTLS(t)
+	user = testdb.UniqueName(prefix)
+	srv.CreateUser(t, user, "first-password")
+	sm = secretsmanagertest.NewServer()
+	t.Cleanup(sm.Close)
+	secret, _ := json.Marshal(map[string]any{"engine": "postgres", "host": srv.Host, "port": srv.Port,
+		"username": user, "password": "first-password", "dbname": srv.Database()})
+	arn, err := sm.CreateSecret("prod/app/db", string(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, user, sm, arn
 }
 
 // checkLogs checks that every record is JSON in Lambda's field names, with
