@@ -183,6 +183,18 @@ func slowRecoveryEnv(t *testing.T, d time.Duration) (*env, *fakeDB, *Connector) 
 	return e, db, c
 }
 
+// awaitRecovery waits until c has started a recovery, failing t after 10s.
+func awaitRecovery(t *testing.T, c *Connector) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Stats().Recoveries == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no recovery started")
+		}
+		time.Sleep(time.Millisecond) // polling a counter
+	}
+}
+
 // TestCloseDuringRecovery: Close while a recovery waits for Secrets
 // Manager and Connects wait for it returns at once, the Connects fail
 // promptly, and no goroutine of the Connector is left.
@@ -199,13 +211,7 @@ func TestCloseDuringRecovery(t *testing.T) {
 			errs <- err
 		}()
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for c.Stats().Recoveries == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no recovery started")
-		}
-		time.Sleep(time.Millisecond) // polling a counter
-	}
+	awaitRecovery(t, c)
 	start := time.Now()
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
@@ -285,13 +291,7 @@ func TestCloseSharedRecovery(t *testing.T) {
 		_, err := a.Connect(context.Background())
 		aErr <- err
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for a.Stats().Recoveries == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no recovery started")
-		}
-		time.Sleep(time.Millisecond) // polling a counter
-	}
+	awaitRecovery(t, a)
 	bConn := make(chan error, 1)
 	go func() {
 		conn, err := b.Connect(context.Background())

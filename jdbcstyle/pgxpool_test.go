@@ -68,24 +68,17 @@ func TestPgxPool(t *testing.T) {
 // NewPgxPoolConfig.
 func TestPgxPoolRotations(t *testing.T) {
 	t.Parallel()
-	for _, alternating := range []bool{false, true} {
-		name := "single user"
+	forEachScheme(t, func(t *testing.T, alternating bool) {
+		e := newEnv(t, Postgres)
+		relay := e.viaRelay(t)
+		user, pw := e.newUser(t, "pgxrot")
+		e.createSecret(t, e.secretJSON(t, user, pw))
 		if alternating {
-			name = "alternating users"
+			e.db.CreateUser(t, user+"_clone", randomPassword(t))
 		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, Postgres)
-			relay := e.viaRelay(t)
-			user, pw := e.newUser(t, "pgxrot")
-			e.createSecret(t, e.secretJSON(t, user, pw))
-			if alternating {
-				e.db.CreateUser(t, user+"_clone", randomPassword(t))
-			}
-			pool := e.pgxPool(t, "pool_max_conns=50&pool_max_conn_lifetime=200ms&pool_max_conn_lifetime_jitter=0s")
-			w := runWorkload(t, 50, func(ctx context.Context) (string, error) { return pgxWhoami(ctx, pool) })
-			playRotations(t, e, relay, w, alternating)
-			w.check(t, user, user+"_clone")
-		})
-	}
+		pool := e.pgxPool(t, "pool_max_conns=50&pool_max_conn_lifetime=200ms&pool_max_conn_lifetime_jitter=0s")
+		w := runWorkload(t, 50, func(ctx context.Context) (string, error) { return pgxWhoami(ctx, pool) })
+		playRotations(t, e, relay, w, alternating)
+		w.check(t, user, user+"_clone")
+	})
 }

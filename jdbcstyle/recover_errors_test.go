@@ -183,9 +183,7 @@ func TestSecretsManagerFaultsDuringRecovery(t *testing.T) {
 				ctx := testContext(t)
 				relay := e.viaRelay(t)
 				_, c, _ := e.userConnector(t, "smfault", "")
-				if failed, err := burst(ctx, c, 1); failed > 0 {
-					t.Fatalf("before the rotation: %v", err)
-				}
+				warmUp(ctx, t, c)
 				r := e.startRotation(t, false)
 				r.setSecret(t)
 				relay.Reset()

@@ -1,19 +1,18 @@
 package jdbcstyle
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/secretcache/secretcache-go/internal/testlog"
 	"github.com/secretcache/secretcache-go/secretcache"
 )
 
@@ -143,7 +142,7 @@ func TestAccountRefusalStopsLadder(t *testing.T) {
 // no password, and counted in the Connector's statistics.
 func TestFallbackLoggedAndCounted(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testlog.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := testContext(t)
@@ -173,24 +172,6 @@ func TestFallbackLoggedAndCounted(t *testing.T) {
 			t.Errorf("no WARN record with secret_id, stage AWSPENDING and username in %s", logs.String())
 		}
 	}, func(c *secretcache.Cache) { c.Logger = logger })
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer // guarded by mu
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestLoginGateAbandons: logins queued at the gate behind a refused one

@@ -54,6 +54,21 @@ func (e *env) startRotation(t testing.TB, alternating bool) *rotation {
 	return r
 }
 
+// forEachScheme runs test as a parallel subtest for each way startRotation
+// rotates: single user, then alternating users.
+func forEachScheme(t *testing.T, test func(t *testing.T, alternating bool)) {
+	for _, alternating := range []bool{false, true} {
+		name := "single user"
+		if alternating {
+			name = "alternating users"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, alternating)
+		})
+	}
+}
+
 func (r *rotation) setSecret(t testing.TB) { t.Helper(); r.e.db.SetPassword(t, r.user, r.password) }
 
 func (r *rotation) testSecret(t testing.TB) {

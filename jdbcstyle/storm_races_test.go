@@ -159,9 +159,7 @@ func TestBurstAtFinishSecret(t *testing.T) {
 				ctx := testContext(t)
 				relay := e.viaRelay(t)
 				_, c, _ := e.userConnector(t, "atfinish", "")
-				if failed, err := burst(ctx, c, 1); failed > 0 {
-					t.Fatalf("before the rotation: %v", err)
-				}
+				warmUp(ctx, t, c)
 				for i := range 3 {
 					relay.Reset()
 					r := e.startRotation(t, false)

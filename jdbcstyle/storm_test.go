@@ -48,6 +48,16 @@ func burst(ctx context.Context, c *Connector, n int) (failed int, first error) {
 	return failed, first
 }
 
+// warmUp fails t unless a Connect through c succeeds, which caches the
+// current password and proves it: the state a service is in when a
+// rotation begins.
+func warmUp(ctx context.Context, t *testing.T, c *Connector) {
+	t.Helper()
+	if failed, err := burst(ctx, c, 1); failed > 0 {
+		t.Fatalf("before the rotation: %v", err)
+	}
+}
+
 // TestBurstInRotationWindow: 30 Connects arriving together between
 // setSecret and finishSecret of a single-user rotation, with the old
 // password cached and proven, cost at most 2 refused logins in all.
@@ -57,9 +67,7 @@ func TestBurstInRotationWindow(t *testing.T) {
 		ctx := testContext(t)
 		relay := e.viaRelay(t)
 		_, c, _ := e.userConnector(t, "burst", "")
-		if failed, err := burst(ctx, c, 1); failed > 0 {
-			t.Fatalf("before the rotation: %v", err)
-		}
+		warmUp(ctx, t, c)
 		r := e.startRotation(t, false)
 		r.setSecret(t)
 		relay.Reset()
@@ -145,28 +153,21 @@ func TestLockoutPolicyNeverTrips(t *testing.T) {
 // at the time, and each rotation costs at most 3 refused logins.
 func TestRotationsUnderPool(t *testing.T) {
 	t.Parallel()
-	for _, alternating := range []bool{false, true} {
-		name := "single user"
-		if alternating {
-			name = "alternating users"
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			forEachEngine(t, func(t *testing.T, e *env) {
-				relay := e.viaRelay(t)
-				user, c, _ := e.userConnector(t, "pool", "")
-				if alternating {
-					e.db.CreateUser(t, user+"_clone", randomPassword(t))
-				}
-				db := e.openDB(t, c)
-				db.SetMaxIdleConns(50)
-				db.SetConnMaxLifetime(200 * time.Millisecond)
-				w := runWorkload(t, 50, func(ctx context.Context) (string, error) { return e.whoami(ctx, db) })
-				playRotations(t, e, relay, w, alternating)
-				w.check(t, user, user+"_clone")
-			})
+	forEachScheme(t, func(t *testing.T, alternating bool) {
+		forEachEngine(t, func(t *testing.T, e *env) {
+			relay := e.viaRelay(t)
+			user, c, _ := e.userConnector(t, "pool", "")
+			if alternating {
+				e.db.CreateUser(t, user+"_clone", randomPassword(t))
+			}
+			db := e.openDB(t, c)
+			db.SetMaxIdleConns(50)
+			db.SetConnMaxLifetime(200 * time.Millisecond)
+			w := runWorkload(t, 50, func(ctx context.Context) (string, error) { return e.whoami(ctx, db) })
+			playRotations(t, e, relay, w, alternating)
+			w.check(t, user, user+"_clone")
 		})
-	}
+	})
 }
 
 // playRotations runs two rotations step by step under w, each step after
@@ -215,9 +216,7 @@ func TestBurstAcrossConnectors(t *testing.T) {
 			cs = append(cs, c)
 		}
 		for _, c := range cs {
-			if failed, err := burst(ctx, c, 1); failed > 0 {
-				t.Fatalf("before the rotation: %v", err)
-			}
+			warmUp(ctx, t, c)
 		}
 		r := e.startRotation(t, false)
 		r.setSecret(t)

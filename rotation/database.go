@@ -179,11 +179,7 @@ func (d *Database) checkUsername(cur *dbSecret, user string) error {
 // password the engine's statements cannot carry (a NUL byte; for MySQL,
 // invalid UTF-8; for PostgreSQL, a password other than printable ASCII).
 func (d *Database) CheckPending(ctx context.Context, r *Invocation) error {
-	cur, err := d.read(ctx, r, StageCurrent)
-	if err != nil {
-		return err
-	}
-	pend, err := d.read(ctx, r, StagePending)
+	cur, pend, err := d.readPair(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -205,11 +201,7 @@ func (d *Database) CheckPending(ctx context.Context, r *Invocation) error {
 // masterarn secret (which must name the same host and port), and creates
 // the other user with the first user's grants or sets its password.
 func (d *Database) SetSecret(ctx context.Context, r *Invocation) error {
-	cur, err := d.read(ctx, r, StageCurrent)
-	if err != nil {
-		return err
-	}
-	pend, err := d.read(ctx, r, StagePending)
+	cur, pend, err := d.readPair(ctx, r)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package rotation
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -21,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/secretcache/secretcache-go/internal/testdb"
+	"github.com/secretcache/secretcache-go/internal/testlog"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
@@ -38,6 +38,18 @@ var dbCases = []dbCase{
 	{"mysql/alternating-users", testdb.MySQL, AlternatingUsers},
 	{"postgres/single-user", testdb.Postgres, SingleUser},
 	{"postgres/alternating-users", testdb.Postgres, AlternatingUsers},
+}
+
+// alternatingCases are the dbCases of alternating users, the scheme with
+// a masterarn secret and a clone.
+func alternatingCases() []dbCase {
+	var cases []dbCase
+	for _, c := range dbCases {
+		if c.scheme == AlternatingUsers {
+			cases = append(cases, c)
+		}
+	}
+	return cases
 }
 
 // tlsCases are dbCases on the servers with TLS.
@@ -68,7 +80,7 @@ type dbEnv struct {
 	// master and masterPassword are the credentials of the masterarn
 	// secret, for alternating users.
 	master, masterPassword string
-	log                    syncBuffer
+	log                    testlog.Buffer
 
 	dials   atomic.Int64           // connections the strategy opened
 	breakOn atomic.Pointer[string] // a statement that kills the connection sending it
@@ -82,24 +94,6 @@ type dbEnv struct {
 	mu   sync.Mutex
 	wrap func(ctx context.Context, ev Event, run func() error) error // around each step
 	impl secretsmanagertest.RotationFunc                             // instead of the Handler, if set
-}
-
-// syncBuffer is a bytes.Buffer that steps on several goroutines may log to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // envConfig is what the options of newDBEnv change.

@@ -42,10 +42,7 @@ var engineNames = map[string]Engine{
 // parseDBSecret parses value, read from stage, as a database secret that d
 // rotates: it must name an engine d handles and a TCP host.
 func (d *Database) parseDBSecret(stage, value string) (*dbSecret, error) {
-	whose := "the " + stage + " version's"
-	if stage == StageMaster {
-		whose = "the masterarn secret's"
-	}
+	whose := secretOf(stage)
 	s, err := dbsecret.Parse([]byte(value))
 	var se *dbsecret.Error
 	switch {
@@ -79,6 +76,22 @@ func (d *Database) parseDBSecret(stage, value string) (*dbSecret, error) {
 	return &dbSecret{Secret: s, stage: stage, eng: engines[eng]}, nil
 }
 
+// secretOf is how errors name the secret read from stage: "the AWSPENDING
+// version's", or "the masterarn secret's" for the admin credentials.
+func secretOf(stage string) string {
+	if stage == StageMaster {
+		return "the masterarn secret's"
+	}
+	return "the " + stage + " version's"
+}
+
+// mismatch is the error of a secret, read from stage, that does not belong
+// with AWSCURRENT: its key holds got where AWSCURRENT's holds want.
+func mismatch(stage, key, got, want string) error {
+	return &Error{Kind: Mismatch, Stage: stage, Key: key,
+		Problem: secretOf(stage) + " " + key + " " + strconv.Quote(got) + " is not AWSCURRENT's " + strconv.Quote(want)}
+}
+
 // engineList lists the engine values d accepts, for errors.
 func (d *Database) engineList() string {
 	switch d.Engine {
@@ -106,6 +119,18 @@ func (d *Database) read(ctx context.Context, r *Invocation, stage string) (*dbSe
 	return d.parseDBSecret(stage, value)
 }
 
+// readPair reads and parses AWSCURRENT and AWSPENDING, for the steps that
+// compare or use both.
+func (d *Database) readPair(ctx context.Context, r *Invocation) (cur, pend *dbSecret, err error) {
+	if cur, err = d.read(ctx, r, StageCurrent); err != nil {
+		return nil, nil, err
+	}
+	if pend, err = d.read(ctx, r, StagePending); err != nil {
+		return nil, nil, err
+	}
+	return cur, pend, nil
+}
+
 // withCredentials returns value, a JSON object, with its username and
 // password keys replaced and every other key kept as it was.
 func withCredentials(value, username, password string) (string, error) {
@@ -129,25 +154,21 @@ func (d *Database) checkPair(current, pending *dbSecret) error {
 	if d.Scheme == AlternatingUsers {
 		wantUser = altUsername(current.Username)
 	}
-	differ := func(key, got, want string) error {
-		return &Error{Kind: Mismatch, Stage: StagePending, Key: key,
-			Problem: "the AWSPENDING version's " + key + " " + strconv.Quote(got) + " is not AWSCURRENT's " + strconv.Quote(want)}
-	}
 	switch {
 	case pending.Engine != current.Engine:
-		return differ("engine", pending.Engine, current.Engine)
+		return mismatch(StagePending, "engine", pending.Engine, current.Engine)
 	case pending.Host != current.Host:
-		return differ("host", pending.Host, current.Host)
+		return mismatch(StagePending, "host", pending.Host, current.Host)
 	case pending.Port != current.Port:
-		return differ("port", strconv.Itoa(pending.Port), strconv.Itoa(current.Port))
+		return mismatch(StagePending, "port", strconv.Itoa(pending.Port), strconv.Itoa(current.Port))
 	case pending.DBName != current.DBName:
 		// createSecret copies it: another one is not this function's.
-		return differ("dbname", pending.DBName, current.DBName)
+		return mismatch(StagePending, "dbname", pending.DBName, current.DBName)
 	case pending.Username != wantUser && d.Scheme == AlternatingUsers:
 		return &Error{Kind: Mismatch, Stage: StagePending, Key: "username",
 			Problem: "the AWSPENDING version's username " + strconv.Quote(pending.Username) + " is not the other user of AWSCURRENT's pair, " + strconv.Quote(wantUser)}
 	case pending.Username != wantUser:
-		return differ("username", pending.Username, wantUser)
+		return mismatch(StagePending, "username", pending.Username, wantUser)
 	}
 	return nil
 }

@@ -39,10 +39,7 @@ func (e *dbEnv) valueOf(secretID string) map[string]any {
 // rotation must refuse it and leave the admin's password alone.
 func TestAlternatingNeverTakesOverTheAdmin(t *testing.T) {
 	t.Parallel()
-	for _, c := range dbCases {
-		if c.scheme != AlternatingUsers {
-			continue
-		}
+	for _, c := range alternatingCases() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := newDBEnv(t, c, oneAttempt)
@@ -76,10 +73,7 @@ func TestAlternatingNeverTakesOverTheAdmin(t *testing.T) {
 // admin's credentials nowhere.
 func TestMasterSecretManagedByRDS(t *testing.T) {
 	t.Parallel()
-	for _, c := range dbCases {
-		if c.scheme != AlternatingUsers {
-			continue
-		}
+	for _, c := range alternatingCases() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := newDBEnv(t, c, oneAttempt)

@@ -114,10 +114,7 @@ func TestConfusedDeputy(t *testing.T) {
 // setSecret refuses to send them there, and logs in as nobody with them.
 func TestMasterElsewhere(t *testing.T) {
 	t.Parallel()
-	for _, c := range dbCases {
-		if c.scheme != AlternatingUsers {
-			continue
-		}
+	for _, c := range alternatingCases() {
 		for _, tt := range []struct {
 			key    string
 			change func(e *dbEnv, m map[string]any)

@@ -161,10 +161,7 @@ func (e *dbEnv) execAs(user, password, query string, args ...any) error {
 // role. The first rotation gives it what the clone needs.
 func TestCloneThatExistsAlready(t *testing.T) {
 	t.Parallel()
-	for _, c := range dbCases {
-		if c.scheme != AlternatingUsers {
-			continue
-		}
+	for _, c := range alternatingCases() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := newDBEnv(t, c)

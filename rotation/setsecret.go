@@ -109,17 +109,13 @@ func (d *Database) setAlternating(ctx context.Context, r *Invocation, cur, pend 
 	if err != nil {
 		return err
 	}
-	differ := func(key, got, want string) error {
-		return &Error{Kind: Mismatch, Stage: StageMaster, Key: key,
-			Problem: "the masterarn secret's " + key + " " + strconv.Quote(got) + " is not AWSCURRENT's " + strconv.Quote(want)}
-	}
 	switch {
 	case master.eng != cur.eng:
-		return differ("engine", master.Engine, cur.Engine)
+		return mismatch(StageMaster, "engine", master.Engine, cur.Engine)
 	case master.Host != cur.Host:
-		return differ("host", master.Host, cur.Host)
+		return mismatch(StageMaster, "host", master.Host, cur.Host)
 	case master.Port != cur.Port:
-		return differ("port", strconv.Itoa(master.Port), strconv.Itoa(cur.Port))
+		return mismatch(StageMaster, "port", strconv.Itoa(master.Port), strconv.Itoa(cur.Port))
 	case pend.Username == master.Username:
 		// A secret whose user is <admin>_clone would otherwise have the
 		// admin's password set to one stored in the rotated secret.

@@ -6,42 +6,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/secretcache/secretcache-go/internal/testlog"
 	"github.com/secretcache/secretcache-go/secretcache"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
 const secretValue = "obs-s3cr3t-4e1a"
 
-// syncBuffer is a bytes.Buffer the cache's goroutines and the test can use
-// at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer // guarded by mu
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func setup(t *testing.T) (*secretsmanagertest.Server, *secretcache.Cache, *syncBuffer) {
+func setup(t *testing.T) (*secretsmanagertest.Server, *secretcache.Cache, *testlog.Buffer) {
 	t.Helper()
 	srv := secretsmanagertest.NewServer()
 	t.Cleanup(srv.Close)
 	if _, err := srv.CreateSecret(secretID, secretValue); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	cache, err := newCache(srv.Client(), logs)
 	if err != nil {
 		t.Fatal(err)

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,28 +17,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/secretcache/secretcache-go/internal/testdb"
+	"github.com/secretcache/secretcache-go/internal/testlog"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
-
-// lockedBuffer is the function's log output, written by rotation steps.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestRotateThroughLambda rotates a PostgreSQL user's secret twice with the
 // function as Lambda runs it: configured by environment variables, the
@@ -48,30 +29,19 @@ func (l *lockedBuffer) String() string {
 // and decoded by aws-lambda-go's handler, over TLS (the server refuses
 // users without it).
 func TestRotateThroughLambda(t *testing.T) {
-	srv := testdb.PostgresTLS(t)
-	user := testdb.UniqueName("lambda")
-	srv.CreateUser(t, user, "first-password")
-
-	sm := secretsmanagertest.NewServer()
-	defer sm.Close()
-	secret, _ := json.Marshal(map[string]any{"engine": "postgres", "host": srv.Host, "port": srv.Port,
-		"username": user, "password": "first-password", "dbname": srv.Database()})
-	arn, err := sm.CreateSecret("prod/app/db", string(secret))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, user, sm, arn := newUserSecret(t, "lambda")
 
 	// What the Lambda console sets, plus the emulator's address.
 	t.Setenv("AWS_REGION", secretsmanagertest.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	env := map[string]string{"SECRETS_MANAGER_ENDPOINT": sm.URL, "ROTATION_TLS": "require", "PASSWORD_LENGTH": "24"}
-	logs := new(lockedBuffer)
+	logs := new(testlog.Buffer)
 	fn := &function{getenv: func(k string) string { return env[k] }, logs: logs}
 	invoke := lambda.NewHandler(fn.handle)
 
 	var requests int
-	err = sm.SetRotationFunc(arn, func(ctx context.Context, req secretsmanagertest.RotationRequest) error {
+	err := sm.SetRotationFunc(arn, func(ctx context.Context, req secretsmanagertest.RotationRequest) error {
 		payload, err := json.Marshal(req) // the event's JSON, as Secrets Manager sends it
 		if err != nil {
 			return err
@@ -111,6 +81,25 @@ func TestRotateThroughLambda(t *testing.T) {
 		}
 	}
 	checkLogs(t, logs.String(), passwords)
+}
+
+// newUserSecret creates a user on the PostgreSQL server with TLS, with the
+// password "first-password", and an emulator holding the secret of its
+// credentials at prod/app/db, whose ARN it returns.
+func newUserSecret(t *testing.T, prefix string) (srv *testdb.Server, user string, sm *secretsmanagertest.Server, arn string) {
+	t.Helper()
+	srv = testdb.PostgresTLS(t)
+	user = testdb.UniqueName(prefix)
+	srv.CreateUser(t, user, "first-password")
+	sm = secretsmanagertest.NewServer()
+	t.Cleanup(sm.Close)
+	secret, _ := json.Marshal(map[string]any{"engine": "postgres", "host": srv.Host, "port": srv.Port,
+		"username": user, "password": "first-password", "dbname": srv.Database()})
+	arn, err := sm.CreateSecret("prod/app/db", string(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, user, sm, arn
 }
 
 // checkLogs checks that every record is JSON in Lambda's field names, with
@@ -169,7 +158,7 @@ func TestRunOnce(t *testing.T) {
 	t.Setenv("AWS_REGION", secretsmanagertest.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	logs := new(lockedBuffer)
+	logs := new(testlog.Buffer)
 	fn := &function{getenv: func(k string) string { return map[string]string{"SECRETS_MANAGER_ENDPOINT": sm.URL}[k] }, logs: logs}
 	event := `{"Step":"setSecret","SecretId":"` + arn + `","ClientRequestToken":"not-a-version"}`
 	err = fn.runOnce(context.Background(), strings.NewReader(event))

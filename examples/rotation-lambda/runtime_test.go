@@ -22,7 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/secretcache/secretcache-go/internal/testdb"
+	"github.com/secretcache/secretcache-go/internal/testlog"
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
@@ -143,20 +143,9 @@ func (api *runtimeAPI) invoke(ctx context.Context, id string, event []byte) erro
 // shows no password.
 func TestBootstrapUnderTheRuntimeAPI(t *testing.T) {
 	bin := buildBootstrap(t, runtime.GOOS, runtime.GOARCH)
-	srv := testdb.PostgresTLS(t)
-	user := testdb.UniqueName("bootstrap")
-	srv.CreateUser(t, user, "first-password")
+	srv, user, sm, arn := newUserSecret(t, "bootstrap")
 	caFile := filepath.Join(t.TempDir(), "global-bundle.pem")
 	if err := os.WriteFile(caFile, srv.RootCAPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	sm := secretsmanagertest.NewServer()
-	defer sm.Close()
-	secret, _ := json.Marshal(map[string]any{"engine": "postgres", "host": srv.Host, "port": srv.Port,
-		"username": user, "password": "first-password", "dbname": srv.Database()})
-	arn, err := sm.CreateSecret("prod/app/db", string(secret))
-	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -165,7 +154,7 @@ func TestBootstrapUnderTheRuntimeAPI(t *testing.T) {
 	defer lambdaAPI.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testlog.Buffer
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = append(os.Environ(),
 		"AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(lambdaAPI.URL, "http://"),
@@ -183,7 +172,7 @@ func TestBootstrapUnderTheRuntimeAPI(t *testing.T) {
 	}()
 
 	var requests int
-	err = sm.SetRotationFunc(arn, func(ctx context.Context, req secretsmanagertest.RotationRequest) error {
+	err := sm.SetRotationFunc(arn, func(ctx context.Context, req secretsmanagertest.RotationRequest) error {
 		requests++
 		event := fmt.Sprintf(`{"Step": %q, "SecretId": %q, "ClientRequestToken": %q, "RotationToken": %q}`,
 			req.Step, req.SecretID, req.ClientRequestToken, req.RotationToken)

@@ -258,9 +258,7 @@ func TestCloseDuringTraffic(t *testing.T) {
 func TestResetDuringTraffic(t *testing.T) {
 	t.Parallel()
 	seed := secretsmanagertest.SeedSecret{Name: "seeded", SecretString: aws.String("s")}
-	srv := secretsmanagertest.NewServer(secretsmanagertest.WithSeed(seed))
-	t.Cleanup(srv.Close)
-	c := srv.Client()
+	srv, c := newServer(t, secretsmanagertest.WithSeed(seed))
 	ctx := context.Background()
 	var (
 		wg    sync.WaitGroup

@@ -31,9 +31,7 @@ func TestSeedAndReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := secretsmanagertest.NewServer(secretsmanagertest.WithSeed(seeds...))
-	t.Cleanup(srv.Close)
-	c := srv.Client()
+	srv, c := newServer(t, secretsmanagertest.WithSeed(seeds...))
 	ctx := context.Background()
 	check := func(when string) {
 		t.Helper()

@@ -106,24 +106,14 @@ func isNotFound(err error) bool {
 	return errors.As(err, &nf)
 }
 
-type restoreSecretInput struct {
-	SecretID string `json:"SecretId"`
-}
-
 // restoreSecret cancels a scheduled deletion; on a live secret it does
 // nothing, as in AWS.
-func (s *Server) restoreSecret(ctx context.Context, in *restoreSecretInput) (*secretOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(s.regionOf(ctx), in.SecretID)
+func (s *Server) restoreSecret(ctx context.Context, in *secretIDInput) (*secretOutput, error) {
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookup)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	if sec.primary != nil {
 		return nil, errReplica()
 	}

@@ -69,10 +69,6 @@ func (sec *secret) versionsToStages() map[string][]string {
 	return out
 }
 
-type describeSecretInput struct {
-	SecretID string `json:"SecretId"`
-}
-
 type describeSecretOutput struct {
 	secretMetadata
 	VersionIDsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
@@ -81,18 +77,12 @@ type describeSecretOutput struct {
 
 // describeSecret reports a secret's metadata. It works on a secret
 // scheduled for deletion, which is how a caller sees DeletedDate.
-func (s *Server) describeSecret(ctx context.Context, in *describeSecretInput) (*describeSecretOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(s.regionOf(ctx), in.SecretID)
+func (s *Server) describeSecret(ctx context.Context, in *secretIDInput) (*describeSecretOutput, error) {
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookup)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	return &describeSecretOutput{
 		secretMetadata:     sec.metadata(),
 		VersionIDsToStages: sec.source().versionsToStages(),

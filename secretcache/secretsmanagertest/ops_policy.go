@@ -102,15 +102,11 @@ func (s *Server) putResourcePolicy(ctx context.Context, in *putResourcePolicyInp
 	c.secretID(in.SecretID)
 	c.required("resourcePolicy", in.ResourcePolicy != nil)
 	c.length("resourcePolicy", in.ResourcePolicy, 1, maxPolicyLength)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	stmts, err := parsePolicy(*in.ResourcePolicy)
 	if err != nil {
 		return nil, err
@@ -127,40 +123,24 @@ func (s *Server) putResourcePolicy(ctx context.Context, in *putResourcePolicyInp
 	return &policyOutput{ARN: sec.arn, Name: sec.name}, nil
 }
 
-type secretIDInput struct {
-	SecretID string `json:"SecretId"`
-}
-
 // getResourcePolicy returns the policy as it was put; a replica shows its
 // primary's, which AWS replicates.
 func (s *Server) getResourcePolicy(ctx context.Context, in *secretIDInput) (*policyOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookup)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	return &policyOutput{ARN: sec.arn, Name: sec.name, ResourcePolicy: sec.source().policy}, nil
 }
 
 // deleteResourcePolicy removes the policy; a secret without one is fine.
 func (s *Server) deleteResourcePolicy(ctx context.Context, in *secretIDInput) (*policyOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	sec.policy = nil
 	sec.changed = s.store.changeDate()
 	return &policyOutput{ARN: sec.arn, Name: sec.name}, nil

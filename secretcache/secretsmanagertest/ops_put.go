@@ -103,12 +103,11 @@ func (s *Server) putSecretValue(ctx context.Context, in *putSecretValueInput) (*
 	if val.isEmpty() {
 		return nil, errInvalidRequest("You must provide either SecretString or SecretBinary.")
 	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.store.lockSecret(s.regionOf(ctx), in.SecretID, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	id := aws.ToString(in.ClientRequestToken)
 	switch v, ok := sec.versions[id]; {
 	case ok && v.val.isEmpty():

@@ -154,17 +154,12 @@ func (s *Server) replicateSecretToRegions(ctx context.Context, in *replicateSecr
 	c.secretID(in.SecretID)
 	c.required("addReplicaRegions", in.AddReplicaRegions != nil)
 	checkReplicaRegions(&c, in.AddReplicaRegions)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	region := s.regionOf(ctx)
-	sec, err := s.store.lookupPrimary(region, in.SecretID)
+	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkReplication(region, in.AddReplicaRegions); err != nil {
+	defer unlock()
+	if err := s.checkReplication(sec.region, in.AddReplicaRegions); err != nil {
 		return nil, err
 	}
 	return &replicationOutput{ARN: sec.arn, ReplicationStatus: s.replicate(sec, in.AddReplicaRegions, in.ForceOverwriteReplicaSecret)}, nil
@@ -185,15 +180,11 @@ func (s *Server) removeRegionsFromReplication(ctx context.Context, in *removeReg
 	for i, r := range in.RemoveReplicaRegions {
 		checkRegion(&c, member("removeReplicaRegions", i, ""), r)
 	}
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	for _, region := range in.RemoveReplicaRegions {
 		if r := sec.replicaIn(region); r != nil {
 			if r.secret != nil {
@@ -206,10 +197,6 @@ func (s *Server) removeRegionsFromReplication(ctx context.Context, in *removeReg
 	return &replicationOutput{ARN: sec.arn, ReplicationStatus: nonNil(sec.replicationStatus())}, nil
 }
 
-type stopReplicationToReplicaInput struct {
-	SecretID string `json:"SecretId"`
-}
-
 type arnOutput struct {
 	ARN string `json:"ARN"`
 }
@@ -217,18 +204,12 @@ type arnOutput struct {
 // stopReplicationToReplica, called in a replica's region, promotes the
 // replica to a standalone secret holding a copy of the primary's state;
 // the primary forgets it.
-func (s *Server) stopReplicationToReplica(ctx context.Context, in *stopReplicationToReplicaInput) (*arnOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupLive(s.regionOf(ctx), in.SecretID)
+func (s *Server) stopReplicationToReplica(ctx context.Context, in *secretIDInput) (*arnOutput, error) {
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookupLive)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	p := sec.primary
 	if p == nil {
 		return nil, errInvalidRequest("%s is not a replica secret: call StopReplicationToReplica in the replica's region.", sec.arn)

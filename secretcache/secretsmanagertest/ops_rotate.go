@@ -136,10 +136,6 @@ func (s *Server) configureRotation(sec *secret, in *rotateSecretInput, function 
 	sec.changed = s.store.changeDate()
 }
 
-type cancelRotateSecretInput struct {
-	SecretID string `json:"SecretId"`
-}
-
 // cancelRotateSecret turns rotation off and stops a rotation in progress.
 // A secret never configured for rotation is refused with the
 // InvalidRequestException AWS documents for the operation, as moto and
@@ -148,18 +144,12 @@ type cancelRotateSecretInput struct {
 // version the rotation created keeps AWSPENDING (its ID is in the answer)
 // and blocks the next RotateSecret until the caller removes the label with
 // UpdateSecretVersionStage.
-func (s *Server) cancelRotateSecret(ctx context.Context, in *cancelRotateSecretInput) (*secretOutput, error) {
-	var c checks
-	c.secretID(in.SecretID)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+func (s *Server) cancelRotateSecret(ctx context.Context, in *secretIDInput) (*secretOutput, error) {
+	sec, unlock, err := s.openSecretID(ctx, in, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	if !sec.rot.configured {
 		return nil, errInvalidRequest("You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.")
 	}

@@ -29,12 +29,11 @@ func (s *Server) updateSecretVersionStage(ctx context.Context, in *updateSecretV
 	if in.MoveToVersionID == "" && in.RemoveFromVersionID == "" {
 		return nil, errInvalidParameter("You must specify MoveToVersionId, RemoveFromVersionId, or both.")
 	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.store.lockSecret(s.regionOf(ctx), in.SecretID, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	if err := sec.checkStageMove(in.VersionStage, in.MoveToVersionID, in.RemoveFromVersionID); err != nil {
 		return nil, err
 	}

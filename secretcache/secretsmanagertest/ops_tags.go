@@ -71,15 +71,11 @@ func (s *Server) tagResource(ctx context.Context, in *tagResourceInput) (*noOutp
 	c.secretID(in.SecretID)
 	c.required("tags", in.Tags != nil)
 	checkTags(&c, "tags", in.Tags)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	keys := make([]string, len(in.Tags))
 	for i, t := range in.Tags {
 		keys[i] = t.Key
@@ -109,15 +105,11 @@ func (s *Server) untagResource(ctx context.Context, in *untagResourceInput) (*no
 	for i := range in.TagKeys {
 		c.length(member("tagKeys", i, ""), &in.TagKeys[i], 1, 128)
 	}
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.openSecret(ctx, &c, in.SecretID, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	if err := checkSystemTags(in.TagKeys); err != nil {
 		return nil, err
 	}

@@ -38,12 +38,11 @@ func (s *Server) updateSecret(ctx context.Context, in *updateSecretInput) (*secr
 		return nil, err
 	}
 	val, _ := in.value() // checked
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.store.lockSecret(s.regionOf(ctx), in.SecretID, (*store).lookupPrimary)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	out := &secretOutput{ARN: sec.arn, Name: sec.name}
 	if !val.isEmpty() {
 		id := aws.ToString(in.ClientRequestToken)

@@ -50,12 +50,11 @@ func (s *Server) listSecretVersionIDs(ctx context.Context, in *listSecretVersion
 	if err != nil {
 		return nil, err
 	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(s.regionOf(ctx), in.SecretID)
+	sec, unlock, err := s.store.lockSecret(s.regionOf(ctx), in.SecretID, (*store).lookup)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	src := sec.source()
 	keys := defaultKmsKeyIDs
 	if src.kmsKeyID != "" {

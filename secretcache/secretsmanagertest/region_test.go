@@ -62,8 +62,7 @@ func TestARNsCarryTheRequestRegion(t *testing.T) {
 
 func TestServerOptions(t *testing.T) {
 	t.Parallel()
-	srv := secretsmanagertest.NewServer(secretsmanagertest.WithRegion("eu-central-1"), secretsmanagertest.WithAccountID("210987654321"))
-	t.Cleanup(srv.Close)
+	srv, _ := newServer(t, secretsmanagertest.WithRegion("eu-central-1"), secretsmanagertest.WithAccountID("210987654321"))
 	arn := mustCreate(t, srv, "db", "v")
 	if want := "arn:aws:secretsmanager:eu-central-1:210987654321:secret:db-"; !strings.HasPrefix(arn, want) {
 		t.Errorf("ARN %q, want the prefix %q", arn, want)
@@ -92,8 +91,7 @@ func TestServerOptions(t *testing.T) {
 
 func TestUnsignedRequestUsesServerRegion(t *testing.T) {
 	t.Parallel()
-	srv := secretsmanagertest.NewServer(secretsmanagertest.WithRegion("sa-east-1"))
-	t.Cleanup(srv.Close)
+	srv, _ := newServer(t, secretsmanagertest.WithRegion("sa-east-1"))
 	status, out := post(t, srv.URL, "CreateSecret", map[string]any{"Name": "raw", "SecretString": "v", "ClientRequestToken": "00000000-0000-4000-8000-000000000001"})
 	if arn, _ := out["ARN"].(string); status != 200 || !strings.HasPrefix(arn, "arn:aws:secretsmanager:sa-east-1:") {
 		t.Errorf("got %d %v, want a sa-east-1 ARN", status, out)

@@ -42,3 +42,29 @@ func (s *Server) regionOf(ctx context.Context) string {
 	}
 	return s.cfg.region
 }
+
+// secretIDInput is the request of the operations whose only member is the
+// SecretId.
+type secretIDInput struct {
+	SecretID string `json:"SecretId"`
+}
+
+// openSecret begins an operation on one secret with the errors in the
+// order the service gives them: the ValidationException for the problems c
+// found in the request, then the error of find for the secret that id
+// names in the request's region (see store.lockSecret, whose unlock it
+// returns).
+func (s *Server) openSecret(ctx context.Context, c *checks, id string, find finder) (sec *secret, unlock func(), err error) {
+	if err := c.err(); err != nil {
+		return nil, nil, err
+	}
+	return s.store.lockSecret(s.regionOf(ctx), id, find)
+}
+
+// openSecretID is openSecret for the requests whose only member is the
+// SecretId.
+func (s *Server) openSecretID(ctx context.Context, in *secretIDInput, find finder) (sec *secret, unlock func(), err error) {
+	var c checks
+	c.secretID(in.SecretID)
+	return s.openSecret(ctx, &c, in.SecretID, find)
+}

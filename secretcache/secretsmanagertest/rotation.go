@@ -100,12 +100,11 @@ func (e *RotationError) Unwrap() error { return e.Err }
 // AccessDeniedException when one is but cannot be invoked. The
 // registration goes with the secret: it ends when the secret is deleted.
 func (s *Server) SetRotationFunc(secretID string, fn RotationFunc) error {
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(s.cfg.region, secretID)
+	sec, unlock, err := s.store.lockSecret(s.cfg.region, secretID, (*store).lookup)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	sec.rot.fn = fn
 	return nil
 }
@@ -168,12 +167,11 @@ func (s *Server) Rotate(ctx context.Context, secretID, newValue string) (version
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("secretsmanagertest: rotate: %w", err)
 	}
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookupPrimary(s.cfg.region, secretID)
+	sec, unlock, err := s.store.lockSecret(s.cfg.region, secretID, (*store).lookupPrimary)
 	if err != nil {
 		return "", err
 	}
+	defer unlock()
 	if err := sec.checkNoRotation(); err != nil {
 		return "", err
 	}

@@ -123,9 +123,7 @@ func TestRotationRetrySucceeds(t *testing.T) {
 
 func TestRotationAttemptsOption(t *testing.T) {
 	t.Parallel()
-	srv := secretsmanagertest.NewServer(secretsmanagertest.WithRotationAttempts(1))
-	t.Cleanup(srv.Close)
-	c := srv.Client()
+	srv, c := newServer(t, secretsmanagertest.WithRotationAttempts(1))
 	mustCreate(t, srv, "db", "old")
 	var rec recorder
 	if err := srv.SetRotationFunc("db", templateRotation(c, "new", &rec, failAt("createSecret", -1))); err != nil {
@@ -276,8 +274,7 @@ func TestCloseWaitsForRotation(t *testing.T) {
 
 func TestRotationStepTimeout(t *testing.T) {
 	t.Parallel()
-	srv := secretsmanagertest.NewServer(secretsmanagertest.WithRotationStepTimeout(20*time.Millisecond), secretsmanagertest.WithRotationAttempts(2))
-	t.Cleanup(srv.Close)
+	srv, _ := newServer(t, secretsmanagertest.WithRotationStepTimeout(20*time.Millisecond), secretsmanagertest.WithRotationAttempts(2))
 	mustCreate(t, srv, "db", "old")
 	entered := make(chan struct{}, 10)
 	var ctxErr atomic.Value

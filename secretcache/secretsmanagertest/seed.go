@@ -70,12 +70,11 @@ func (s *Server) put(secretID string, str *string, bin []byte, stages []string) 
 // (deprecated ones) are included with an empty list. It lets a test check
 // the labels without making a request.
 func (s *Server) VersionStages(secretID string) (map[string][]string, error) {
-	s.store.mu.Lock()
-	defer s.store.mu.Unlock()
-	sec, err := s.store.lookup(s.cfg.region, secretID)
+	sec, unlock, err := s.store.lockSecret(s.cfg.region, secretID, (*store).lookup)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	src := sec.source()
 	stages := make(map[string][]string, len(src.versions))
 	for _, id := range src.order {

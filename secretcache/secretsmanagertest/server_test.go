@@ -13,10 +13,10 @@ import (
 	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
-// newServer starts a server that the test closes when it ends.
-func newServer(t *testing.T) (*secretsmanagertest.Server, *secretsmanager.Client) {
+// newServer starts a server with opts that the test closes when it ends.
+func newServer(t *testing.T, opts ...secretsmanagertest.Option) (*secretsmanagertest.Server, *secretsmanager.Client) {
 	t.Helper()
-	srv := secretsmanagertest.NewServer()
+	srv := secretsmanagertest.NewServer(opts...)
 	t.Cleanup(srv.Close)
 	return srv, srv.Client()
 }

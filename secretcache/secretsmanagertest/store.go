@@ -116,6 +116,24 @@ func (st *store) lookupPrimary(region, id string) (*secret, error) {
 	return sec, nil
 }
 
+// finder is one of the lookups above, as a method expression:
+// (*store).lookup, (*store).lookupLive or (*store).lookupPrimary.
+type finder func(st *store, region, id string) (*secret, error)
+
+// lockSecret takes st.mu and finds the secret of region that id names
+// with find: the opening of every operation on one secret. On success the
+// caller holds st.mu until it calls unlock, normally deferred; on failure
+// the lock is released already, so the caller only returns the error.
+func (st *store) lockSecret(region, id string, find finder) (sec *secret, unlock func(), err error) {
+	st.mu.Lock()
+	sec, err = find(st, region, id)
+	if err != nil {
+		st.mu.Unlock()
+		return nil, nil, err
+	}
+	return sec, st.mu.Unlock, nil
+}
+
 // newSecret registers an empty secret in region. The caller holds st.mu
 // and has checked that the name is free there.
 func (st *store) newSecret(region, name string) *secret {
