@@ -44,14 +44,20 @@ func (c *Cache) Prefetch(ctx context.Context, secretIDs ...string) error {
 	if slices.Contains(secretIDs, "") {
 		return errEmptyID()
 	}
-	var waits []*call
-	var todo []pending
-	now := c.clock.Now()
+	var slots []*slot
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(secretIDs))) {
 		s, err := c.slotFor(id, "")
 		if err != nil {
 			return err
 		}
+		slots = append(slots, s)
+	}
+	// From the first join to fetchAll nothing returns early: a fetch
+	// registered in a slot must run, or fail, for every caller that joins it.
+	var waits []*call
+	var todo []pending
+	now := c.clock.Now()
+	for _, s := range slots {
 		if s.val.Load() != nil {
 			continue
 		}
@@ -94,7 +100,7 @@ func (c *Cache) fetchAll(todo []pending, start time.Time) {
 	for chunk := range slices.Chunk(todo, batchSize) {
 		if !c.enter() {
 			for _, p := range chunk {
-				p.s.abandon(p.cl, ErrClosed)
+				c.launchNext(p.s, p.s.abandon(p.cl, ErrClosed))
 			}
 			continue
 		}
