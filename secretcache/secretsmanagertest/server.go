@@ -120,14 +120,17 @@ func (s *Server) Close() {
 // Config returns an aws.Config pointing at the server: the server's region
 // (Region unless WithRegion), static dummy credentials, BaseEndpoint set
 // to URL, and retries turned off (aws.NopRetryer) so that every SDK call is
-// exactly one request and Calls counts are exact. Use it to build a client
-// with options of your own; a client of another region (set its Region)
-// sees that region's secrets, replicas included.
+// exactly one request and Calls counts are exact. Its HTTP client sends
+// each request body from a copy of its own, so that no call fails on a
+// connection the transport dropped under it (a failure the SDK would
+// retry). Use it to build a client with options of your own; a client of
+// another region (set its Region) sees that region's secrets, replicas
+// included.
 func (s *Server) Config() aws.Config {
 	return aws.Config{
 		Region:       s.cfg.region,
 		BaseEndpoint: aws.String(s.URL),
-		HTTPClient:   s.srv.Client(),
+		HTTPClient:   &http.Client{Transport: bufferedBodies{next: s.srv.Client().Transport}},
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{
 				AccessKeyID:     "AKIDSECRETSMANAGERTEST",
