@@ -138,6 +138,16 @@ func (a *attempts) fetchFailed(ctx context.Context, stage string, err error) {
 	a.fetchErrs = append(a.fetchErrs, err)
 }
 
+// ctxErr returns why the Connect's context ended, or nil. ctx is derived
+// from the caller's, a.loginCtx, which ends first: a child learns that its
+// parent ended a moment after the parent's Done channel closes.
+func (a *attempts) ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil || a.loginCtx == nil {
+		return err
+	}
+	return a.loginCtx.Err()
+}
+
 // fail returns err, the error of a login, as a ConnectError listing the
 // logins made.
 func (a *attempts) fail(ctx context.Context, err error) error {
@@ -150,15 +160,16 @@ func (a *attempts) failWith(ctx context.Context, err error, withheld bool) error
 	if err == nil {
 		err = a.first
 	}
+	ended := a.ctxErr(ctx)
 	if err == nil {
-		err = ctx.Err() // gave up waiting for another Connect's recovery
+		err = ended // gave up waiting for another Connect's recovery
 	}
 	stages := make([]string, a.n)
 	passwords := make([]string, a.n)
 	for i, t := range a.tried[:a.n] {
 		stages[i], passwords[i] = t.stage, t.password
 	}
-	return newLoginError(a.c.cfg.SecretID, stages, err, ctx.Err(), a.fetchErrs, passwords, withheld)
+	return newLoginError(a.c.cfg.SecretID, stages, err, ended, a.fetchErrs, passwords, withheld)
 }
 
 // readFailed returns the error of a Connect that could not read AWSCURRENT:

@@ -145,6 +145,13 @@ const (
 // the first to need it, and says whether the Connect should plan again.
 func (c *Connector) await(ctx context.Context, cache *secretcache.Cache, cur *template, a *attempts, p plan, since time.Time) (conn driver.Conn, err error, again bool) {
 	rec := p.rec
+	if p.started && a.ctxErr(ctx) != nil {
+		// This Connect gave up before the recovery it would start: no
+		// logins for a caller that is gone. The next refused Connect
+		// starts one; any waiting meanwhile plan again.
+		c.abort(rec, a.ctxErr(ctx))
+		return nil, a.fail(ctx, a.first), false
+	}
 	if p.started {
 		// The recovery's logins count as this Connect's (see absorb).
 		rec.budget = maxAttempts - a.n

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 
 // TestContextEndsAfterRefusal checks that when the Connect's context ends
 // between the ladder's steps, the error still holds the driver's refusal
-// (errors.As) beside the context's error (errors.Is).
+// (errors.As) beside the context's error (errors.Is), and that no recovery
+// logs in for the Connect that gave up.
 func TestContextEndsAfterRefusal(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -32,6 +34,12 @@ func TestContextEndsAfterRefusal(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			return ctx, func() { <-ctx.Done() }, cancel
 		}, context.DeadlineExceeded},
+		// A context of a type of its own: those derived from it learn
+		// that it ended from a goroutine, later than its caller does.
+		{"cancelled, a context type of its own", func() (context.Context, func(), func()) {
+			ctx := &ownContext{Context: context.Background(), done: make(chan struct{})}
+			return ctx, ctx.cancel, ctx.cancel
+		}, context.Canceled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,6 +55,10 @@ func TestContextEndsAfterRefusal(t *testing.T) {
 			}
 
 			_, err := c.Connect(ctx)
+			// Close waits for the work the Connector runs in the
+			// background: a recovery started for this Connect would have
+			// logged in by then.
+			c.Close()
 			if got, want := logins.take(), []string{stageCurrent}; !slices.Equal(got, want) {
 				t.Errorf("got logins %v, want %v", got, want)
 			}
@@ -59,6 +71,27 @@ func TestContextEndsAfterRefusal(t *testing.T) {
 		})
 	}
 }
+
+// ownContext is a context that is not one of the context package's, ended
+// by cancel.
+type ownContext struct {
+	context.Context
+	once sync.Once
+	done chan struct{}
+}
+
+func (c *ownContext) Done() <-chan struct{} { return c.done }
+
+func (c *ownContext) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+func (c *ownContext) cancel() { c.once.Do(func() { close(c.done) }) }
 
 // TestFetchErrorsReported checks that a ladder that could not read the
 // secret's other versions says why, and stays quiet about the versions
