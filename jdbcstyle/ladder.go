@@ -151,6 +151,20 @@ func (l *ladder) isRefused(version string, now time.Time) bool {
 	return r != nil && now.Before(r.retryAt)
 }
 
+// wasRefused reports whether the database refused version and no login
+// with it got in since, whether or not its backoff passed. A fallback
+// version is immutable and a recovery tries it only while AWSCURRENT is
+// refused too: sending it again at every backoff would add its refusals
+// to the probes of AWSCURRENT, against the same account's lockout policy.
+func (l *ladder) wasRefused(version string) bool {
+	if !l.anyRefused.Load() {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.refused[version] != nil
+}
+
 // refuse records that the database refused version, with err of kind f.
 func (l *ladder) refuse(version string, f failure, err error, now time.Time) {
 	l.mu.Lock()
