@@ -3,6 +3,9 @@ package jdbcstyle
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,3 +140,147 @@ func TestStalePendingPace(t *testing.T) {
 	})
 }
 
+// TestPendingOnlyForTheSameUser: AWSCURRENT is refused (the database got
+// another password) and AWSPENDING, though a rotation seems in progress,
+// names another user with working credentials, another database, or is
+// not a usable secret. No login is made with it: the Connect fails after
+// AWSCURRENT's one refused login, and the database lets nobody in.
+func TestPendingOnlyForTheSameUser(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		pending func(t *testing.T, e *env, user, pw string) string
+	}{
+		{"privileged user", func(t *testing.T, e *env, _, _ string) string {
+			admin, adminPW := e.newUser(t, "admin")
+			return e.secretJSON(t, admin, adminPW)
+		}},
+		{"alternating partner", func(t *testing.T, e *env, user, _ string) string {
+			pw := randomPassword(t)
+			e.db.CreateUser(t, user+"_clone", pw)
+			return e.secretJSON(t, user+"_clone", pw)
+		}},
+		{"another database", func(t *testing.T, e *env, user, pw string) string {
+			var v map[string]any
+			if err := json.Unmarshal([]byte(e.secretJSON(t, user, pw)), &v); err != nil {
+				t.Fatal(err)
+			}
+			v["dbname"] = map[Engine]string{MySQL: "mysql", Postgres: "postgres"}[e.engine]
+			b, _ := json.Marshal(v)
+			return string(b)
+		}},
+		{"not JSON", func(t *testing.T, e *env, user, pw string) string {
+			return strings.TrimSuffix(e.secretJSON(t, user, pw), "}")
+		}},
+		{"no password", func(t *testing.T, e *env, user, pw string) string {
+			return strings.Replace(e.secretJSON(t, user, pw), `"password":`, `"passwd":`, 1)
+		}},
+		{"no username", func(t *testing.T, e *env, user, pw string) string {
+			return strings.Replace(e.secretJSON(t, user, pw), `"username":`, `"user":`, 1)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			forEachEngine(t, func(t *testing.T, e *env) {
+				ctx := testContext(t)
+				relay := e.viaRelay(t)
+				user, c, logins := e.userConnector(t, "pendsame", "")
+				warmUp(ctx, t, c)
+				pw := randomPassword(t)
+				e.db.SetPassword(t, user, pw)
+				e.putSecret(t, tt.pending(t, e, user, pw), stagePending)
+				relay.Reset()
+				logins.take()
+				conn, err := c.Connect(ctx)
+				if err == nil {
+					db := sql.OpenDB(fixedConn{conn})
+					defer db.Close()
+					who, _ := e.whoami(ctx, db)
+					t.Fatalf("got a connection as %q, want the refusal", who)
+				}
+				if !e.db.IsAuthError(err) {
+					t.Errorf("got %v, want the refusal reachable", err)
+				}
+				if got := relay.Counts(); got.Accepted != 0 || got.Total() != 1 {
+					t.Errorf("the database saw %+v, want one refused login and none accepted", got)
+				}
+				if got := logins.take(); len(got) != 1 || got[0] != stageCurrent {
+					t.Errorf("got logins %v, want AWSCURRENT's only", got)
+				}
+			})
+		})
+	}
+}
+
+// TestShortContextsInRotation: in a single-user rotation window, 32
+// goroutines make Connects whose contexts end after 1 to 32ms, while
+// recoveries and gated logins are under way. Each either gets a
+// connection or fails; the rotation costs at most 2 refused logins; a
+// Connect with time to spare then gets in, before and after finishSecret;
+// and once the Connector is closed none of its goroutines is left.
+func TestShortContextsInRotation(t *testing.T) {
+	// Not parallel: it counts goroutines.
+	for _, engine := range []Engine{MySQL, Postgres} {
+		t.Run(engine.String(), func(t *testing.T) {
+			e := newEnv(t, engine, longTTL)
+			ctx := testContext(t)
+			relay := e.viaRelay(t)
+			_, c, _ := e.userConnector(t, "shortctx", "")
+			warmUp(ctx, t, c)
+			for i := range 2 {
+				r := e.startRotation(t, false)
+				r.setSecret(t)
+				relay.Reset()
+				var wg sync.WaitGroup
+				for g := range 32 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for j := range 10 {
+							d := time.Duration(1+(g+j)%32) * time.Millisecond
+							cctx, cancel := context.WithTimeout(ctx, d)
+							conn, err := c.Connect(cctx)
+							cancel()
+							if err == nil {
+								conn.Close()
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				if failed, err := burst(ctx, c, 4); failed > 0 {
+					t.Errorf("rotation %d, in the window: %v", i, err)
+				}
+				r.testSecret(t)
+				r.finishSecret(t)
+				if failed, err := burst(ctx, c, 4); failed > 0 {
+					t.Errorf("rotation %d, after finishSecret: %v", i, err)
+				}
+				// Connects that use the fallback fetch AWSCURRENT again
+				// now and then: the cache learns that the rotation finished.
+				deadline := time.Now().Add(30 * time.Second)
+				for {
+					if failed, err := burst(ctx, c, 1); failed > 0 {
+						t.Fatalf("rotation %d, after finishSecret: %v", i, err)
+					}
+					v, err := e.cache.GetVersion(ctx, e.id, stageCurrent)
+					if err == nil && v.VersionID == r.token {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("rotation %d: the cache still holds AWSCURRENT %q 30s after finishSecret", i, v.VersionID)
+					}
+					time.Sleep(10 * time.Millisecond) // Connects keep coming, as in a service
+				}
+				if got := relay.Counts(); got.Total() > 2 {
+					t.Errorf("rotation %d: the database refused %d logins (%v), want at most 2", i, got.Total(), got.Refused)
+				}
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			checkNoOwnGoroutines(t)
+		})
+	}
+}
