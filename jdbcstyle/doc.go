@@ -102,8 +102,11 @@
 //     costs loginConcurrency refused logins at once, then one after 10s,
 //     30s, 70s, 150s and so on while Connects keep coming: a lockout policy
 //     of five failures blocks the account after about a minute of Connects,
-//     not after five, one of ten after half an hour. A Connect that has
-//     nothing left to try fails without a login (ConnectError.Withheld).
+//     not after five, one of ten after half an hour. A fallback version
+//     (AWSPENDING, AWSPREVIOUS) the database refused is not sent again
+//     until it changes: a stale AWSPENDING adds one refusal, not one per
+//     backoff. A Connect that has nothing left to try fails without a
+//     login (ConnectError.Withheld).
 //   - Concurrent Connects share one recovery per refused version, which runs
 //     on the Connector's own context: a caller that gives up does not cut
 //     it short for the others. A recovery answers only the Connects whose

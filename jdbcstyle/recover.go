@@ -55,10 +55,11 @@ import (
 //     Connects whose refusal (or start) came before its fetches did; the
 //     others start the next one.
 //
-// Versions are never sent twice while refused: a candidate the database
+// Versions are never sent twice while refused: AWSCURRENT the database
 // refused is skipped until its version changes or its backoff passes (see
-// ladder.go), so a stale AWSPENDING left by a failed rotation costs one
-// refused login, not one per Connect. One Connect makes at most maxAttempts
+// ladder.go), and a fallback candidate until its version changes, so a
+// stale AWSPENDING left by a failed rotation costs one refused login, not
+// one per Connect nor one per backoff. One Connect makes at most maxAttempts
 // logins and waits for at most maxWaits recoveries.
 //
 // ctx carries the Connect's deadline, a.deadline.
