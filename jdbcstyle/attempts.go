@@ -68,11 +68,100 @@ func (a *attempts) tryFresh(ctx context.Context, l creds) (driver.Conn, failure,
 // attempt: it returns abandoned and no connection.
 func (a *attempts) try(ctx context.Context, l creds, gen uint64) (driver.Conn, failure, error) {
 	c := a.c
+	lg := &login{deadline: a.deadline, password: l.password, gate: c.gate, ladder: c.ladder, version: l.version, gen: gen}
 	if a.loginCtx != nil {
 		ctx = a.loginCtx
+		if ctx.Done() != nil {
+			return a.tryDetached(ctx, l, lg)
+		}
 	}
-	lg := &login{deadline: a.deadline, password: l.password, gate: c.gate, ladder: c.ladder, version: l.version, gen: gen}
 	conn, err := c.drv.login(ctx, lg, l.conn)
+	return a.record(ctx, l, lg, conn, err)
+}
+
+// loginResult is what a login returned.
+type loginResult struct {
+	conn driver.Conn
+	err  error
+}
+
+// tryDetached is try for a caller whose context can end. The login runs on
+// a goroutine of its own, on a context that the caller's ending does not
+// cancel once the credentials are on their way: a login cut off after the
+// server got its credentials still costs a refusal there, and one the
+// ladder never heard of would be sent again by the next Connect, which is
+// how short contexts in a rotation would add refused logins. If the caller
+// gives up before that, the login is stopped; after, the caller gets its
+// context's error at once and the login's verdict is recorded when it
+// comes (a connection it opened is closed), within the login's deadline.
+func (a *attempts) tryDetached(ctx context.Context, l creds, lg *login) (driver.Conn, failure, error) {
+	c := a.c
+	lctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), lg.deadline)
+	stop := context.AfterFunc(c.ctx, cancel) // Close stops it, as it stops the rest
+	done := make(chan loginResult, 1)
+	run := func() {
+		conn, err := c.drv.login(lctx, lg, l.conn)
+		stop()
+		cancel()
+		if lg.deliver(done, loginResult{conn, err}) {
+			return
+		}
+		// The caller is gone: record the verdict for the next Connects.
+		if conn, _, _ = c.verdict(lctx, l, lg, conn, err); conn != nil {
+			conn.Close()
+		}
+	}
+	if !c.spawn(run) {
+		stop()
+		cancel()
+		return nil, otherFailure, ErrClosed
+	}
+	select {
+	case r := <-done:
+		return a.record(ctx, l, lg, r.conn, r.err)
+	case <-ctx.Done():
+	}
+	if lg.cutOff() {
+		cancel() // nothing sent: stop it now
+		r := <-done
+		return a.record(ctx, l, lg, r.conn, r.err)
+	}
+	// The credentials are with the server: run leaves the verdict to be
+	// recorded, unless it came meanwhile.
+	select {
+	case r := <-done:
+		return a.record(ctx, l, lg, r.conn, r.err)
+	default:
+	}
+	a.tried[a.n] = attempt{l.stage, l.password}
+	a.n++
+	return nil, otherFailure, ctx.Err()
+}
+
+// record ends a login that returned conn and err, for the Connect or
+// recovery that made it: the verdict goes to the ladder (see verdict) and
+// the login to the attempts.
+func (a *attempts) record(ctx context.Context, l creds, lg *login, conn driver.Conn, err error) (driver.Conn, failure, error) {
+	conn, f, err := a.c.verdict(ctx, l, lg, conn, err)
+	if f == abandoned {
+		return nil, f, err
+	}
+	a.tried[a.n] = attempt{l.stage, l.password}
+	a.n++
+	if err == nil {
+		return conn, f, nil
+	}
+	if f.refused() && a.first == nil {
+		a.first = err
+	}
+	return nil, f, err
+}
+
+// verdict records what the database answered a login with l: acceptance
+// or refusal in the ladder, then the gate's slot is released, and the
+// statistics. A login abandoned at the gate returns abandoned and no
+// connection.
+func (c *Connector) verdict(ctx context.Context, l creds, lg *login, conn driver.Conn, err error) (driver.Conn, failure, error) {
 	defer lg.release()
 	lg.password = ""
 	if lg.gated != nil {
@@ -85,14 +174,12 @@ func (a *attempts) try(ctx context.Context, l creds, gen uint64) (driver.Conn, f
 		}
 		return nil, abandoned, err
 	}
-	a.tried[a.n] = attempt{l.stage, l.password}
-	a.n++
 	c.stats.add(statLogins)
 	if c.onLogin != nil {
 		c.onLogin(l.stage)
 	}
 	if err == nil {
-		c.ladder.accept(l.version, gen)
+		c.ladder.accept(l.version, lg.gen)
 		if l.stage != stageCurrent {
 			c.fellBack(ctx, l)
 		}
@@ -106,9 +193,6 @@ func (a *attempts) try(ctx context.Context, l creds, gen uint64) (driver.Conn, f
 			c.stats.add(statDenied)
 		} else {
 			c.stats.add(statRefused)
-		}
-		if a.first == nil {
-			a.first = err
 		}
 	}
 	return nil, f, err

@@ -129,8 +129,12 @@ func newConnector(caches cacheSource, engine Engine, cfg *Config, parent driver.
 // Connect opens a connection with the credentials of the secret's AWSCURRENT
 // version, recovering from a rotation as the package documentation
 // describes. It gives up after the DSN's loginTimeout or when ctx ends,
-// whichever comes first. A failure is a *ConnectError, through which the
-// driver's own error stays reachable with errors.As.
+// whichever comes first. A login whose credentials reached the server
+// before ctx ended is not cut off: it finishes in the background, within
+// loginTimeout, so that a refusal is recorded rather than repeated by the
+// next Connect, and a connection it opens is closed. A failure is a
+// *ConnectError, through which the driver's own error stays reachable
+// with errors.As.
 func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed

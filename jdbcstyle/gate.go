@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -50,6 +51,13 @@ type login struct {
 	version string
 	gen     uint64
 
+	// mu guards sent, cut and orphan, which the goroutine of a detached
+	// login (see attempts.tryDetached) shares with its Connect's.
+	mu     sync.Mutex
+	sent   bool // the credentials are on their way to the server
+	cut    bool // the Connect gave up before they were: do not send them
+	orphan bool // the Connect gave up after: the login records its own verdict
+
 	held      bool           // a slot of gate is held
 	abandoned bool           // send found the credentials stale
 	conn      net.Conn       // the connection the MySQL driver dialled, to clear its deadline
@@ -89,7 +97,44 @@ func (l *login) send(ctx context.Context) error {
 		l.abandoned = true
 		return errAbandoned
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cut {
+		return errGaveUp
+	}
+	l.sent = true
 	return nil
+}
+
+// errGaveUp is what a gated connection's Write returns for a login whose
+// Connect gave up before the credentials were sent.
+var errGaveUp = errors.New("jdbcstyle: login stopped: the Connect's context ended")
+
+// cutOff stops the login for a Connect that gave up, unless its
+// credentials were sent already, in which case the login is left to record
+// its own verdict (see deliver). It reports whether the login was stopped.
+func (l *login) cutOff() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.sent {
+		l.orphan = true
+		return false
+	}
+	l.cut = true
+	return true
+}
+
+// deliver hands r to the Connect waiting on done, unless the Connect gave
+// up after the credentials were sent: then it reports false, and the
+// login's goroutine records the verdict itself.
+func (l *login) deliver(done chan<- loginResult, r loginResult) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.orphan {
+		return false
+	}
+	done <- r // buffered: never blocks
+	return true
 }
 
 // release gives the gate's slot back, once the verdict is recorded.
