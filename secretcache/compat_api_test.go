@@ -4,9 +4,11 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/secretcache/secretcache-go/secretcache"
+	"github.com/secretcache/secretcache-go/secretcache/secretsmanagertest"
 )
 
 // The declarations below are uses of aws-secretsmanager-caching-go's API, as
@@ -43,6 +45,79 @@ var (
 		return e1.Message + e2.Message + e3.Message
 	}
 )
+
+// The functions below follow the usage of AWS's integration tests and
+// README (scintegtests/integration_test.go, README.md of
+// aws-secretsmanager-caching-go): helpers that take the client interface
+// and manage secrets through it, a cache built around it, a TTL held in an
+// int64, and a whole CacheConfig assigned with AWS's fields only.
+
+func awsStyleCreate(api secretcache.SecretsManagerAPIClient, name string, value *string) (*secretsmanager.CreateSecretOutput, error) {
+	return api.CreateSecret(context.TODO(), &secretsmanager.CreateSecretInput{Name: &name, SecretString: value})
+}
+
+func awsStyleCleanup(api secretcache.SecretsManagerAPIClient, names []string, force bool) {
+	for _, name := range names {
+		_, _ = api.DeleteSecret(context.TODO(), &secretsmanager.DeleteSecretInput{SecretId: &name, ForceDeleteWithoutRecovery: &force})
+	}
+}
+
+func awsStyleTTL(api secretcache.SecretsManagerAPIClient, ttlNanoSeconds int64) (*secretcache.Cache, error) {
+	return secretcache.New(
+		func(c *secretcache.Cache) { c.Client = api },
+		func(c *secretcache.Cache) { c.CacheItemTTL = ttlNanoSeconds },
+	)
+}
+
+func awsStyleCustomConfig(client *secretsmanager.Client) (*secretcache.Cache, error) {
+	config := secretcache.CacheConfig{
+		MaxCacheSize: secretcache.DefaultMaxCacheSize + 10,
+		VersionStage: secretcache.DefaultVersionStage,
+		CacheItemTTL: secretcache.DefaultCacheItemTTL,
+	}
+	return secretcache.New(
+		func(c *secretcache.Cache) { c.CacheConfig = config },
+		func(c *secretcache.Cache) { c.Client = client },
+	)
+}
+
+// TestAWSUsagePatterns runs the helpers above against the in-process
+// Secrets Manager: the SDK client is the interface, and a CacheConfig
+// holding AWS's fields only leaves every other setting at its default.
+func TestAWSUsagePatterns(t *testing.T) {
+	t.Parallel()
+	srv := secretsmanagertest.NewServer()
+	defer srv.Close()
+	var api secretcache.SecretsManagerAPIClient = srv.Client()
+	value := "integ-value"
+	created, err := awsStyleCreate(api, "integ-secret", &value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := awsStyleTTL(api, int64(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	if got, err := cache.GetSecretString(*created.ARN); err != nil || got != value {
+		t.Errorf("GetSecretString by ARN: got %v, want the created value", err)
+	}
+	custom, err := awsStyleCustomConfig(srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer custom.Close()
+	if got, err := custom.GetSecretStringWithStage("integ-secret", "AWSCURRENT"); err != nil || got != value {
+		t.Errorf("GetSecretStringWithStage with AWS's CacheConfig: got %v, want the created value", err)
+	}
+	if _, err := custom.Refresh(context.Background(), "integ-secret", ""); err != nil {
+		t.Errorf("Refresh with the other settings at their defaults: %v", err)
+	}
+	awsStyleCleanup(api, []string{"integ-secret"}, true)
+	if _, err := custom.Refresh(context.Background(), "integ-secret", ""); err == nil {
+		t.Error("Refresh after the secret was deleted: got nil, want an error")
+	}
+}
 
 // TestAPIMatchesAWS compares, by reflection, the exported shape of the
 // types AWS's package exports with the shape they have there: field names,

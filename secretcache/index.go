@@ -11,7 +11,10 @@ import "sync"
 // (invariant 1). A slot leaves the table, then is marked evicted, in the
 // critical section that takes it off its queue (invariant 2, see remove); a
 // reader that loaded it just before may still be served its value, which
-// was current a moment ago. Lock order: index.mu, then slot.mu.
+// was current a moment ago. A slot evicted with a fetch registered is
+// remembered in leaving until its key's next slot takes it as predecessor
+// (see slot), so that the key's fetches stay one at a time across eviction.
+// Lock order: index.mu, then one slot.mu at a time.
 //
 // # Eviction
 //
@@ -42,10 +45,16 @@ type index struct {
 	closed bool // guarded by mu: no insertion after close
 	small  fifo // guarded by mu
 	main   fifo // guarded by mu
+
+	// leaving maps a key to the slot whose fetches its next slot must wait
+	// for (see slot.evict). Guarded by mu. Entries whose slot has no fetch
+	// left are dropped when there are 2×size of them, so it holds at most
+	// that many, or one more than the slots with a fetch under way.
+	leaving map[stageKey]*slot
 }
 
 func newIndex(size int, stage string) *index {
-	return &index{slots: newTable(size), size: size, stage: stage}
+	return &index{slots: newTable(size), size: size, stage: stage, leaving: map[stageKey]*slot{}}
 }
 
 // lookup returns the slot of (id, stage), or nil. It is the hit path's only
@@ -75,6 +84,15 @@ func (ix *index) insert(id, stage string) (s *slot, evicted int, err error) {
 		}
 	}
 	s = newSlot(id, stage)
+	if len(ix.leaving) > 0 {
+		key := stageKey{id, stage}
+		if p := ix.leaving[key]; p != nil {
+			delete(ix.leaving, key)
+			if p.busy() {
+				s.prev.Store(p)
+			}
+		}
+	}
 	ix.slots.put(s)
 	ix.small.push(s)
 	return s, evicted, nil
@@ -112,7 +130,16 @@ func (ix *index) evictOne() bool {
 // never stores an answer older than its replacement's.
 func (ix *index) remove(s *slot) {
 	ix.slots.remove(s)
-	s.evict()
+	if p := s.evict(); p != nil {
+		if len(ix.leaving) >= 2*ix.size {
+			for k, q := range ix.leaving {
+				if !q.busy() {
+					delete(ix.leaving, k)
+				}
+			}
+		}
+		ix.leaving[stageKey{s.id, s.stage}] = p
+	}
 }
 
 // len returns the number of slots held.
@@ -128,6 +155,7 @@ func (ix *index) close() {
 	defer ix.mu.Unlock()
 	ix.closed = true
 	ix.slots.clear()
+	clear(ix.leaving)
 	for _, q := range []*fifo{&ix.small, &ix.main} {
 		for q.n > 0 {
 			q.pop().evict()

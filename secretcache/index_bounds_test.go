@@ -67,3 +67,45 @@ func TestAdversarialKeysKeepMemoryBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestEvictedWithFetchInFlightIsForgotten evicts a hundred keys whose
+// fetches are in flight, at MaxCacheSize 2: each is remembered until its
+// fetch lands, so that the key's next entry waits for it, and no longer.
+func TestEvictedWithFetchInFlightIsForgotten(t *testing.T) {
+	t.Parallel()
+	c, f, _ := newTestCache(t, func(c *Cache) { c.MaxCacheSize = 2 })
+	leaving := func() (n, busy int) {
+		c.ix.mu.Lock()
+		defer c.ix.mu.Unlock()
+		for _, s := range c.ix.leaving {
+			if s.busy() {
+				busy++
+			}
+		}
+		return len(c.ix.leaving), busy
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	miss := func(prefix string, n int) (release func()) {
+		release = f.hold()
+		for i := range n {
+			id := fmt.Sprint(prefix, i)
+			f.put(id, "AWSCURRENT", "v1", "value")
+			calls := f.calls.Load()
+			go c.GetSecretStringWithContext(ctx, id)
+			eventually(t, "the miss of "+id+" is in flight", func() bool { return f.calls.Load() == calls+1 })
+		}
+		return release
+	}
+	release := miss("held-", 100)
+	if n, busy := leaving(); n != 98 || busy != 98 {
+		t.Errorf("evicted slots remembered: got %d (%d with a fetch in flight), want the 98 evicted, all in flight", n, busy)
+	}
+	release()
+	eventually(t, "the held fetches landed", func() bool { _, busy := leaving(); return busy == 0 })
+	release = miss("again-", 4)
+	defer release()
+	if n, busy := leaving(); n > 4 {
+		t.Errorf("evicted slots remembered after their fetches landed: got %d (%d with a fetch in flight), want at most 4", n, busy)
+	}
+}

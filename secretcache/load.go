@@ -61,29 +61,33 @@ func (cl *call) complete(o outcome) {
 // join returns the fetch of s in flight, or registers a new one; start
 // reports whether the caller must launch it. A caller that joins a fetch in
 // flight may wait on it, so its channel is made; wait says whether a caller
-// that starts one will wait on it rather than run it inline.
-func (s *slot) join(wait bool) (cl *call, start bool) {
+// that starts one will wait on it rather than run it inline. It registers
+// nothing in an evicted slot: it returns errEvicted instead.
+func (s *slot) join(wait bool) (cl *call, start bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.joinLocked(wait)
 }
 
-func (s *slot) joinLocked(wait bool) (cl *call, start bool) {
+func (s *slot) joinLocked(wait bool) (cl *call, start bool, err error) {
 	if cl = s.flight; cl == nil {
+		if s.evicted {
+			return nil, false, errEvicted
+		}
 		s.flight = newCall(wait)
-		return s.flight, true
+		return s.flight, true, nil
 	}
 	if cl.done == nil {
 		cl.done = make(chan struct{})
 	}
-	return cl, false
+	return cl, false, nil
 }
 
 // joinMiss is join for a caller that found no value. If a fetch stored one
 // since the caller looked, it returns that value instead of starting
 // another fetch; and it returns the failure that left s without one, while
 // its retry delay has not passed, so that a missing secret does not cost a
-// call per read.
+// call per read. It returns errEvicted, as join does.
 func (s *slot) joinMiss(c *Cache, wait bool) (v *value, cl *call, start bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -93,8 +97,8 @@ func (s *slot) joinMiss(c *Cache, wait bool) (v *value, cl *call, start bool, er
 	if err := s.remembered(c); err != nil {
 		return nil, nil, false, err
 	}
-	cl, start = s.joinLocked(wait)
-	return nil, cl, start, nil
+	cl, start, err = s.joinLocked(wait)
+	return nil, cl, start, err
 }
 
 // beginForced registers cl, a forced fetch, to start now if no fetch of s
@@ -102,14 +106,17 @@ func (s *slot) joinMiss(c *Cache, wait bool) (v *value, cl *call, start bool, er
 // forced fetch never adopts a fetch that started before it, and s never has
 // two fetches at the service at once, so answers land in the order the
 // service gave them. A forced fetch already waiting its turn is joined
-// instead, and returned in place of cl.
-func (s *slot) beginForced(cl *call) (use *call, start bool) {
+// instead, and returned in place of cl. An evicted s registers nothing and
+// returns errEvicted.
+func (s *slot) beginForced(cl *call) (use *call, start bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
+	case s.evicted:
+		return nil, false, errEvicted
 	case s.flight == nil:
 		s.flight = cl
-		return cl, true
+		return cl, true, nil
 	case s.queued != nil:
 		cl = s.queued
 	default:
@@ -118,7 +125,7 @@ func (s *slot) beginForced(cl *call) (use *call, start bool) {
 	if cl.done == nil {
 		cl.done = make(chan struct{})
 	}
-	return cl, false
+	return cl, false, nil
 }
 
 // land unregisters cl if it is the fetch of s in flight, and returns the
@@ -149,6 +156,11 @@ func (s *slot) abandon(cl *call, err error) (next *call) {
 func (c *Cache) load(ctx context.Context, s *slot, now time.Time) (*value, error) {
 	inline := ctx.Done() == nil
 	v, cl, start, err := s.joinMiss(c, !inline)
+	for err == errEvicted { // evicted since the caller found it: use the key's slot now
+		if s, err = c.slotFor(s.id, s.stage); err == nil {
+			v, cl, start, err = s.joinMiss(c, !inline)
+		}
+	}
 	if v != nil || err != nil {
 		return v, err
 	}
@@ -202,6 +214,7 @@ func (c *Cache) run(s *slot, cl *call, start time.Time) {
 // in a test double calls), the fetch still settles, as a failure, so that
 // the callers waiting on it are released and later reads fetch again.
 func (c *Cache) fetchInto(s *slot, cl *call, start time.Time) {
+	s.drainPrev()
 	seq := c.seq.Add(1)
 	returned := false
 	defer func() {

@@ -61,7 +61,16 @@ func (c *Cache) Prefetch(ctx context.Context, secretIDs ...string) error {
 		if s.val.Load() != nil {
 			continue
 		}
-		cl, start := s.join(true)
+		cl, start, err := s.join(true)
+		for err == errEvicted { // evicted by a slot this call added: add it back
+			if s, err = c.slotFor(s.id, s.stage); err == nil {
+				cl, start, err = s.join(true)
+			}
+		}
+		if err != nil { // the cache closed
+			cl, start = newCall(true), false
+			cl.complete(outcome{err: err})
+		}
 		waits = append(waits, cl)
 		if start {
 			todo = append(todo, pending{s, cl})
@@ -97,7 +106,19 @@ func (c *Cache) fetchAll(todo []pending, start time.Time) {
 		}
 		return
 	}
-	for chunk := range slices.Chunk(todo, batchSize) {
+	// A slot that replaced an evicted one of the same key with a fetch
+	// still in flight must wait for that fetch (see slot), and a batch must
+	// never wait: it holds the fetches of all its slots, which other
+	// fetches may be waiting for. Such slots are fetched on their own.
+	var batched []pending
+	for _, p := range todo {
+		if p.s.prev.Load() != nil {
+			c.launch(p.s, p.cl, false, start)
+		} else {
+			batched = append(batched, p)
+		}
+	}
+	for chunk := range slices.Chunk(batched, batchSize) {
 		if !c.enter() {
 			for _, p := range chunk {
 				c.launchNext(p.s, p.s.abandon(p.cl, ErrClosed))

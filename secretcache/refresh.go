@@ -60,7 +60,7 @@ func (s *slot) joinRefresh(c *Cache, wait bool) (cl *call, start, ok bool) {
 	if s.flight == nil && (s.evicted || s.retryPending(c)) {
 		return nil, false, false
 	}
-	cl, start = s.joinLocked(wait)
+	cl, start, _ = s.joinLocked(wait) // s has a fetch in flight, or is not evicted
 	return cl, start, true
 }
 
@@ -119,13 +119,18 @@ func (c *Cache) force(ctx context.Context, id, stage string) (cl *call, inline b
 		}
 		return next, false, err
 	}
-	s, err := c.slotFor(id, stage)
-	if err != nil {
-		return nil, false, err
+	inline = ctx.Done() == nil
+	var s *slot
+	var start bool
+	for { // a slot evicted since it was looked up registers nothing: look again
+		if s, err = c.slotFor(id, stage); err != nil {
+			return nil, false, err
+		}
+		if cl, start, err = s.beginForced(newCall(!inline)); err == nil {
+			break
+		}
 	}
 	c.stats.forced.Add(1)
-	inline = ctx.Done() == nil
-	cl, start := s.beginForced(newCall(!inline))
 	if !start {
 		return cl, false, nil // waits for the fetch in flight to land
 	}
@@ -142,13 +147,20 @@ func (c *Cache) fireForced(r *limit, cl *call, id, stage string) {
 	if !c.limits.take(r, cl, now) {
 		return
 	}
-	s, err := c.slotFor(id, stage)
-	if err != nil {
-		cl.complete(outcome{err: err})
-		return
+	var s *slot
+	var use *call
+	var start bool
+	for { // as in force
+		var err error
+		if s, err = c.slotFor(id, stage); err != nil {
+			cl.complete(outcome{err: err})
+			return
+		}
+		if use, start, err = s.beginForced(cl); err == nil {
+			break
+		}
 	}
 	c.stats.forced.Add(1)
-	use, start := s.beginForced(cl)
 	switch {
 	case start:
 		c.fetchInto(s, cl, now)

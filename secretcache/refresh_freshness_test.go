@@ -399,3 +399,72 @@ func TestOneForcedFetchPerIntervalAcrossEviction(t *testing.T) {
 		clk.Advance(DefaultMinRefreshInterval)
 	}
 }
+
+// TestNoReadGoesBackwardsAcrossEviction: a Refresh is in flight when its
+// key is evicted, and a read of the key, missing, fetches it again into a
+// new entry. Were both fetches at the service at once, the read's could
+// reach it first, before a rotation, and land last, so that a read after
+// the Refresh returned the version the Refresh replaced. The key's new
+// entry waits for the fetch in flight of the evicted one, as one entry's
+// fetches do.
+func TestNoReadGoesBackwardsAcrossEviction(t *testing.T) {
+	t.Parallel()
+	sc := newStepClient()
+	clk := newFakeClock()
+	c, err := newCache(clk, func(c *Cache) { c.Client = sc; c.MaxCacheSize = 1 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	go c.GetSecretString("db")
+	sc.next(t).run()
+	eventually(t, "v1 is cached", func() bool { s := c.ix.lookup("db", ""); return s != nil && s.val.Load() != nil })
+
+	refreshed := make(chan Version, 1)
+	go func() {
+		v, err := c.Refresh(context.Background(), "db", "")
+		if err != nil {
+			t.Errorf("Refresh: %v", err)
+		}
+		refreshed <- v
+	}()
+	forced := sc.next(t) // in flight, not yet answered
+	go c.GetSecretString("other")
+	sc.next(t).run()
+	eventually(t, "db is evicted", func() bool { return c.Stats().Evictions == 1 })
+
+	missed := make(chan string, 1)
+	go func() {
+		got, err := c.GetSecretString("db")
+		if err != nil {
+			t.Errorf("read of db: %v", err)
+		}
+		missed <- got
+	}()
+	eventually(t, "the read registered its fetch in the new slot", func() bool { return c.inFlight("db", "") })
+	var miss *stepCall
+	select {
+	case miss = <-sc.arrivals:
+		// Both fetches are at the service: the miss reads v1, the
+		// Refresh, after a rotation, v2, and the miss lands last.
+		close(miss.decide)
+		<-miss.decided
+	case <-time.After(100 * time.Millisecond):
+		// The miss waits for the Refresh's fetch to land.
+	}
+	sc.version.Store(2)
+	forced.run()
+	if v := <-refreshed; v.VersionID != "v2" {
+		t.Fatalf("Refresh: got %q, want v2", v.VersionID)
+	}
+	if miss != nil {
+		close(miss.deliver)
+	} else {
+		sc.next(t).run() // only now does the miss ask
+	}
+	<-missed
+	if got, _ := c.GetSecretString("db"); got != "value-2" {
+		t.Errorf("a read after the Refresh returned v2: got %q, want value-2", got)
+	}
+}

@@ -37,9 +37,20 @@ import (
 //
 // A slot is marked evicted, under index.mu, right after it leaves the index
 // (evicted, or the cache closed). Its fetches in flight finish and answer
-// their waiters, but store nothing in it, and no background work starts on
-// it. A reader that found it just before may still be served its value,
-// which was current a moment ago.
+// their waiters, but store nothing in it, and no fetch is registered in it
+// any more: a caller that finds it evicted uses the key's slot in the index
+// instead (see errEvicted). A reader that found it just before may still be
+// served its value, which was current a moment ago.
+//
+// # Across eviction
+//
+// A slot evicted with a fetch in flight is the key's predecessor (prev) of
+// the slot that replaces it, whose fetches call the service only once that
+// fetch, and the one queued after it, have landed. So a key never has two
+// fetches at the service at once, even across eviction: otherwise a
+// Refresh whose fetch lands in the evicted slot could return a version
+// that a read after it, served by the replacement's earlier-read answer,
+// goes back from.
 type slot struct {
 	id, stage string
 	in        secretsmanager.GetSecretValueInput // what its fetches ask; read-only
@@ -47,6 +58,7 @@ type slot struct {
 	val  atomic.Pointer[value] // last good value; nil until a fetch succeeds or after a gone verdict
 	freq atomic.Uint32         // reads since the eviction policy last looked, at most 3
 	next *slot                 // guarded by index.mu: the next slot in its queue
+	prev atomic.Pointer[slot]  // set before s is published; cleared once its fetches have landed (see drainPrev)
 
 	mu      sync.Mutex
 	seq     uint64   // the fetch whose verdict (val, or goneErr) the slot reflects; 0 before any
@@ -188,12 +200,57 @@ func (s *slot) retryPending(c *Cache) bool {
 	return s.fail != nil && c.clock.Now().Before(s.fail.retryAt)
 }
 
-// evict marks s as removed from the index.
-func (s *slot) evict() {
+// evict marks s as removed from the index, and returns the slot whose
+// fetches the key's next slot must wait for: s if it has a fetch
+// registered, else its own predecessor, if any. No fetch is registered in
+// s after this.
+func (s *slot) evict() (pending *slot) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.evicted = true
-	s.mu.Unlock()
+	if s.flight != nil {
+		return s
+	}
+	return s.prev.Load()
 }
+
+// busy reports whether a fetch of s is registered.
+func (s *slot) busy() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flight != nil
+}
+
+// drain waits until no fetch of s, an evicted slot, is registered. No
+// fetch is registered in an evicted slot, so it ends once the fetch in
+// flight and the one queued after it have landed.
+func (s *slot) drain() {
+	for {
+		s.mu.Lock()
+		cl := s.flight
+		if cl != nil && cl.done == nil {
+			cl.done = make(chan struct{})
+		}
+		s.mu.Unlock()
+		if cl == nil {
+			return
+		}
+		<-cl.done
+	}
+}
+
+// drainPrev waits for the fetches of the slot that s replaced, if any, to
+// land; a fetch of s calls it before it calls the service.
+func (s *slot) drainPrev() {
+	if p := s.prev.Load(); p != nil {
+		p.drain()
+		s.prev.Store(nil)
+	}
+}
+
+// errEvicted tells a caller that wanted to register a fetch in a slot that
+// the slot was evicted: it looks the key up again.
+var errEvicted = errors.New("secretcache: slot evicted")
 
 // isGone reports whether err says that the secret or its staging label no
 // longer exists: not found, or scheduled for deletion. Such an answer drops
