@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -283,4 +284,42 @@ func TestShortContextsInRotation(t *testing.T) {
 			checkNoOwnGoroutines(t)
 		})
 	}
+}
+
+// TestRefusalOutlivesItsConnect: in a single-user rotation window, against
+// a server whose verdicts come 300ms after the credentials, six Connects
+// one after the other each give up after 100ms, while their logins wait.
+// Each login that sent the refused password still learns the refusal, so
+// the next ones do not send it again: the window costs at most
+// loginConcurrency (2) refused logins, not one per Connect, and a Connect
+// with time to spare then gets in.
+func TestRefusalOutlivesItsConnect(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := testContext(t)
+		relay := e.viaRelay(t)
+		_, c, _ := e.userConnector(t, "outlive", "")
+		warmUp(ctx, t, c)
+		r := e.startRotation(t, false)
+		r.setSecret(t)
+		relay.Reset()
+		relay.SetVerdictDelay(300 * time.Millisecond)
+
+		for i := range 6 {
+			cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			conn, err := c.Connect(cctx)
+			cancel()
+			if err == nil {
+				conn.Close() // a recovery's connection, taken in time
+			} else if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Connect %d: got %v, want the context's deadline", i, err)
+			}
+		}
+		if failed, err := burst(ctx, c, 1); failed > 0 {
+			t.Fatalf("a Connect with time to spare: %v", err)
+		}
+		if got := relay.Counts(); got.Total() > 2 {
+			t.Errorf("the database refused %d logins (%v), want at most 2", got.Total(), got.Refused)
+		}
+	}, longTTL)
 }

@@ -5,7 +5,9 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Engines the relay can parse, the values of testdb.Server.Engine.
@@ -46,6 +48,8 @@ type Relay struct {
 	engine string
 	target string
 	ln     net.Listener
+
+	verdictDelay atomic.Int64 // nanoseconds; see SetVerdictDelay
 
 	mu     sync.Mutex // guards counts, conns and closed
 	counts Counts
@@ -92,6 +96,12 @@ func (r *Relay) Counts() Counts {
 	}
 	return c
 }
+
+// SetVerdictDelay makes the relay hold the bytes that carry each later
+// login's verdict for d before it forwards them, as a slow server would;
+// the verdict is counted when it arrives. Zero, the default, forwards at
+// once.
+func (r *Relay) SetVerdictDelay(d time.Duration) { r.verdictDelay.Store(int64(d)) }
 
 // Reset sets every count back to zero.
 func (r *Relay) Reset() {
@@ -197,6 +207,9 @@ func (r *Relay) relay(client net.Conn) {
 		if n > 0 {
 			if p != nil && p.feed(buf[:n]) {
 				p = nil // verdict recorded; the rest is the session
+				if d := time.Duration(r.verdictDelay.Load()); d > 0 {
+					time.Sleep(d) // a slow server: the verdict arrives late
+				}
 			}
 			if _, werr := client.Write(buf[:n]); werr != nil {
 				break

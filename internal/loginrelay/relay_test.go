@@ -58,3 +58,33 @@ func TestCounts(t *testing.T) {
 		})
 	}
 }
+
+// TestVerdictDelay checks that a login through a relay with a verdict delay
+// takes at least that long, and that its verdict is still counted.
+func TestVerdictDelay(t *testing.T) {
+	t.Parallel()
+	srv := testdb.MySQL(t)
+	relay := loginrelay.Start(t, loginrelay.MySQL, srv.Host+":"+strconv.Itoa(srv.Port))
+	user := testdb.UniqueName("relay")
+	srv.CreateUser(t, user, "right-password")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	const delay = 300 * time.Millisecond
+	relay.SetVerdictDelay(delay)
+	db, err := sql.Open(srv.DriverName(), srv.DSNVia(relay.Host, relay.Port, user, "wrong-password"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	if err := db.PingContext(ctx); err == nil {
+		t.Fatal("a wrong password got in")
+	}
+	if took := time.Since(start); took < delay {
+		t.Errorf("the refusal came after %v, want at least %v", took, delay)
+	}
+	if got := relay.Counts(); got.Refused["1045"] == 0 {
+		t.Errorf("got %+v, want the refusal counted", got)
+	}
+}
