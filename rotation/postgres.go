@@ -48,6 +48,10 @@ func (postgresEngine) connect(ctx context.Context, d *Database, s *dbSecret, dbn
 	cfg.ConnectTimeout = d.connectTimeout()
 	if d.Dial != nil {
 		cfg.DialFunc = pgconn.DialFunc(d.Dial)
+		// Dial gets the secret's host, as with MySQL, not the addresses
+		// pgx would resolve it to: a proxy may know names this host's
+		// resolver does not.
+		cfg.LookupFunc = func(_ context.Context, host string) ([]string, error) { return []string{host}, nil }
 	}
 	cfg.RuntimeParams = map[string]string{"application_name": "secretcache-go rotation"}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
