@@ -59,16 +59,17 @@ func (a *attempts) absorb(stages []string) {
 
 // tryFresh logs in with l, planned now.
 func (a *attempts) tryFresh(ctx context.Context, l creds) (driver.Conn, failure, error) {
-	return a.try(ctx, l, a.c.ladder.generation(l.version))
+	return a.try(ctx, l, a.c.ladder.generation(l.version), false)
 }
 
 // try makes one login with l, planned when its version's refusal
 // generation was gen, and records the verdict in the ladder before it
 // releases the login gate. A login abandoned at the gate is not an
-// attempt: it returns abandoned and no connection.
-func (a *attempts) try(ctx context.Context, l creds, gen uint64) (driver.Conn, failure, error) {
+// attempt: it returns abandoned and no connection. probe says that the
+// login tries a refused version again after its backoff (see plan.probe).
+func (a *attempts) try(ctx context.Context, l creds, gen uint64, probe bool) (driver.Conn, failure, error) {
 	c := a.c
-	lg := &login{deadline: a.deadline, password: l.password, gate: c.gate, ladder: c.ladder, version: l.version, gen: gen}
+	lg := &login{deadline: a.deadline, password: l.password, gate: c.gate, ladder: c.ladder, version: l.version, gen: gen, probe: probe}
 	if a.loginCtx != nil {
 		ctx = a.loginCtx
 		if ctx.Done() != nil {
@@ -114,6 +115,7 @@ func (a *attempts) tryDetached(ctx context.Context, l creds, lg *login) (driver.
 	if !c.spawn(run) {
 		stop()
 		cancel()
+		c.unprobe(lg, ErrClosed)
 		return nil, otherFailure, ErrClosed
 	}
 	select {
@@ -160,8 +162,29 @@ func (a *attempts) record(ctx context.Context, l creds, lg *login, conn driver.C
 // verdict records what the database answered a login with l: acceptance
 // or refusal in the ladder, then the gate's slot is released, and the
 // statistics. A login abandoned at the gate returns abandoned and no
-// connection.
+// connection. A probe that got no verdict is given up (see unprobe).
 func (c *Connector) verdict(ctx context.Context, l creds, lg *login, conn driver.Conn, err error) (driver.Conn, failure, error) {
+	conn, f, err := c.judge(ctx, l, lg, conn, err)
+	if !f.refused() {
+		c.unprobe(lg, err)
+	}
+	return conn, f, err
+}
+
+// unprobe gives up the probe lg made, if it was one and failed with err
+// for another reason than a refusal (abandoned at the gate, a network
+// failure, the deadline): another Connect may make it. A probe whose
+// Connect gave up after the credentials were sent is not given up until
+// its verdict comes, which is recorded then (see tryDetached): the
+// version is being probed meanwhile, and no other Connect sends it.
+func (c *Connector) unprobe(lg *login, err error) {
+	if lg.probe && err != nil {
+		c.ladder.abandonProbe(lg.version)
+	}
+}
+
+// judge is verdict, but for the probe.
+func (c *Connector) judge(ctx context.Context, l creds, lg *login, conn driver.Conn, err error) (driver.Conn, failure, error) {
 	defer lg.release()
 	lg.password = ""
 	if lg.gated != nil {

@@ -21,6 +21,11 @@ type fakeDB struct {
 	locked   map[string]bool
 	down     error        // when set, every login fails with it
 	open     atomic.Int64 // connections opened and not closed yet
+
+	sends atomic.Int64 // logins that sent their credentials
+	// hold, when set, keeps every login that sent its credentials waiting
+	// for the verdict until it is closed; each such login signals sent.
+	hold, sent chan struct{}
 }
 
 type fakeAuthError struct{ user string }
@@ -50,6 +55,15 @@ func (db *fakeDB) template(_ address, user string) (driver.Connector, error) {
 func (db *fakeDB) login(ctx context.Context, l *login, conn driver.Connector) (driver.Conn, error) {
 	if err := l.send(ctx); err != nil {
 		return nil, err
+	}
+	db.sends.Add(1)
+	if db.hold != nil {
+		db.sent <- struct{}{}
+		select {
+		case <-db.hold:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	return conn.(fakeConnector).connect(l.password)
 }

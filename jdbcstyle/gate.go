@@ -50,6 +50,7 @@ type login struct {
 	ladder  *ladder
 	version string
 	gen     uint64
+	probe   bool // a refused version tried again (see attempts.try)
 
 	// mu guards sent, cut and orphan, which the goroutine of a detached
 	// login (see attempts.tryDetached) shares with its Connect's.

@@ -113,12 +113,7 @@ func (c *Connector) connect(ctx context.Context, cache *secretcache.Cache, a *at
 			}
 			return nil, a.fail(ctx, a.first)
 		}
-		conn, f, err := a.try(ctx, l, p.gen)
-		if p.probe && err != nil && !f.refused() {
-			// The probe got no verdict (abandoned at the gate, a network
-			// failure, the deadline): another Connect may make it.
-			c.ladder.abandonProbe(l.version)
-		}
+		conn, f, err := a.try(ctx, l, p.gen, p.probe)
 		switch {
 		case f == abandoned:
 			continue

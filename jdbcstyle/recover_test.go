@@ -365,3 +365,42 @@ func TestProbeAfterNetworkFailure(t *testing.T) {
 		t.Errorf("got logins %v, want %v", got, want)
 	}
 }
+
+// TestProbeOutlivesItsConnect: a Connect whose context ends after its
+// probe of a refused version sent the credentials leaves the probe to
+// finish for its verdict. Until then the version is being probed: another
+// Connect does not send the same credentials again.
+func TestProbeOutlivesItsConnect(t *testing.T) {
+	t.Parallel()
+	e := newFakeEnv(t, fakeSecret("app", "p0"))
+	db := &fakeDB{accounts: map[string]string{"app": "p9"}}
+	c, _ := e.fakeConnector(t, "", db)
+	if _, err := c.Connect(context.Background()); err == nil {
+		t.Fatal("got a connection, want a refusal")
+	}
+	v0 := c.templates[0].Load().version
+	c.ladder.mu.Lock()
+	c.ladder.refused[v0].retryAt = time.Now().Add(-time.Second)
+	c.ladder.mu.Unlock()
+	db.hold, db.sent = make(chan struct{}), make(chan struct{}, 8)
+	sends := db.sends.Load()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-db.sent
+		cancel()
+	}()
+	if _, err := c.Connect(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("probe whose Connect gave up: got %v, want context.Canceled", err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	_, err := c.Connect(ctx2)
+	cancel2()
+	if err == nil {
+		t.Error("a Connect while the probe runs: got a connection, want an error")
+	}
+	close(db.hold)
+	if got := db.sends.Load() - sends; got != 1 {
+		t.Errorf("%d logins sent the refused credentials, want 1: the probe", got)
+	}
+}
