@@ -48,13 +48,18 @@ type index struct {
 
 	// leaving maps a key to the slot whose fetches its next slot must wait
 	// for (see slot.evict). Guarded by mu. Entries whose slot has no fetch
-	// left are dropped when there are 2×size of them, so it holds at most
-	// that many, or one more than the slots with a fetch under way.
+	// left are dropped when there are pruneAt of them, so it holds at most
+	// 2×size, or twice the slots with a fetch under way at the last pruning.
+	// pruneAt is twice what a pruning left, at least 2×size, so that
+	// pruning costs each eviction a bounded amount of work even while most
+	// entries have a fetch under way (a Prefetch of many more secrets than
+	// size registers all its fetches before it launches them).
 	leaving map[stageKey]*slot
+	pruneAt int
 }
 
 func newIndex(size int, stage string) *index {
-	return &index{slots: newTable(size), size: size, stage: stage, leaving: map[stageKey]*slot{}}
+	return &index{slots: newTable(size), size: size, stage: stage, leaving: map[stageKey]*slot{}, pruneAt: 2 * size}
 }
 
 // lookup returns the slot of (id, stage), or nil. It is the hit path's only
@@ -131,14 +136,26 @@ func (ix *index) evictOne() bool {
 func (ix *index) remove(s *slot) {
 	ix.slots.remove(s)
 	if p := s.evict(); p != nil {
-		if len(ix.leaving) >= 2*ix.size {
+		if len(ix.leaving) >= ix.pruneAt {
 			for k, q := range ix.leaving {
 				if !q.busy() {
 					delete(ix.leaving, k)
 				}
 			}
+			ix.pruneAt = max(2*ix.size, 2*len(ix.leaving))
 		}
 		ix.leaving[stageKey{s.id, s.stage}] = p
+	}
+}
+
+// forget drops s, an evicted slot whose fetches have landed, from
+// leaving: the key's next slot need not wait for it.
+func (ix *index) forget(s *slot) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	key := stageKey{s.id, s.stage}
+	if ix.leaving[key] == s && !s.busy() {
+		delete(ix.leaving, key)
 	}
 }
 

@@ -227,6 +227,15 @@ func (c *Cache) fetchInto(s *slot, cl *call, start time.Time) {
 	c.finish(s, cl, seq, v, err, start)
 }
 
+// landed forgets s, if it was evicted, once its last fetch landed (next,
+// the one queued after it, is nil), so that the evicted slots the index
+// remembers are those with a fetch under way.
+func (c *Cache) landed(s *slot, next *call) {
+	if next == nil && s.isEvicted() {
+		c.ix.forget(s)
+	}
+}
+
 // errGoexit is the failure of a fetch whose goroutine the client or the
 // hook ended.
 var errGoexit = errors.New("secretcache: the client or the hook ended the fetch's goroutine (runtime.Goexit)")
@@ -291,11 +300,14 @@ func (c *Cache) getSecretValue(ctx context.Context, s *slot) (out *secretsmanage
 // no answer: it settles nothing, and only releases its waiters.
 func (c *Cache) finish(s *slot, cl *call, seq uint64, v *value, err error, start time.Time) {
 	if err == ErrClosed || err == errGoexit { // no answer from the service to settle
-		c.launchNext(s, s.abandon(cl, err))
+		next := s.abandon(cl, err)
+		c.launchNext(s, next)
+		c.landed(s, next)
 		return
 	}
 	recovered, failures, delay, next := s.settle(c, seq, v, err, start, cl)
 	c.launchNext(s, next)
+	c.landed(s, next)
 	switch {
 	case failures > 0:
 		c.logWarn("secretcache: fetch failed", "secret_id", s.id, "stage", s.stage,

@@ -214,6 +214,13 @@ func (s *slot) evict() (pending *slot) {
 	return s.prev.Load()
 }
 
+// isEvicted reports whether s left the index.
+func (s *slot) isEvicted() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.evicted
+}
+
 // busy reports whether a fetch of s is registered.
 func (s *slot) busy() bool {
 	s.mu.Lock()

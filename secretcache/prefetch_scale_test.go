@@ -1,0 +1,35 @@
+package secretcache
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestPrefetchManyThroughSmallCache prefetches many more secrets than
+// MaxCacheSize: the entries evicted with their fetch registered are
+// remembered until it lands, and remembering them must cost each eviction
+// a bounded amount of work, not a scan of all the others.
+func TestPrefetchManyThroughSmallCache(t *testing.T) {
+	t.Parallel()
+	b := &batchFake{fakeClient: newFake()}
+	c, _, _ := newTestCache(t, func(c *Cache) { c.Client = b; c.MaxCacheSize = 100 })
+	time1 := func(n int) time.Duration {
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = fmt.Sprint("many-", n, "-", i)
+			b.put(ids[i], "AWSCURRENT", "v1", "value")
+		}
+		start := time.Now()
+		if err := c.Prefetch(context.Background(), ids...); err != nil {
+			t.Fatalf("Prefetch of %d: %v", n, err)
+		}
+		return time.Since(start)
+	}
+	small, large := time1(2000), time1(16000)
+	t.Logf("Prefetch of 2,000 secrets: %v; of 16,000: %v", small, large)
+	if large > 8*4*small {
+		t.Errorf("Prefetch of 8 times the secrets took %.0f times as long: the work per eviction grows with the evictions", float64(large)/float64(small))
+	}
+}
