@@ -323,3 +323,76 @@ func TestRefusalOutlivesItsConnect(t *testing.T) {
 		}
 	}, longTTL)
 }
+
+// TestShortContextsLeaveNothingOpen makes many Connects with contexts of
+// 1 to 40ms against a server whose verdicts take 20ms, in and out of a
+// rotation's window: logins whose Connect gave up after sending the
+// credentials finish in the background. Once the Connector is closed, no
+// session of the user is left open at the server, the login gate is free,
+// and every Connect returned by its context's end plus the login timeout.
+func TestShortContextsLeaveNothingOpen(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := testContext(t)
+		relay := e.viaRelay(t)
+		user, c, _ := e.userConnector(t, "shortctx", "")
+		warmUp(ctx, t, c)
+		relay.SetVerdictDelay(20 * time.Millisecond)
+		run := func() {
+			var wg sync.WaitGroup
+			for g := range 12 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 8 {
+						d := time.Duration(1+(g*7+i*13)%40) * time.Millisecond
+						cctx, cancel := context.WithTimeout(ctx, d)
+						start := time.Now()
+						conn, err := c.Connect(cctx)
+						cancel()
+						if took := time.Since(start); took > d+c.cfg.LoginTimeout {
+							t.Errorf("a Connect with a %v context took %v", d, took)
+						}
+						if err == nil {
+							conn.Close()
+						}
+					}
+				}()
+			}
+			wg.Wait()
+		}
+		run()
+		r := e.startRotation(t, false)
+		r.setSecret(t)
+		run()
+		c.Close()
+		n, size := int64(0), int64(c.cfg.LoginConcurrency)
+		if size == 0 {
+			size = DefaultLoginConcurrency
+		}
+		if !c.gate.TryAcquire(size) {
+			t.Errorf("after Close, the login gate's %d slots are not all free", size)
+		} else {
+			c.gate.Release(size)
+		}
+		admin := e.db.AdminDB(t)
+		q := "SELECT count(*) FROM information_schema.PROCESSLIST WHERE USER = ?"
+		if e.engine == Postgres {
+			q = "SELECT count(*) FROM pg_stat_activity WHERE usename = $1"
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if err := admin.QueryRowContext(ctx, q, user).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n != 0 {
+			t.Errorf("%d sessions of the user still open at the server after Close", n)
+		}
+		t.Logf("relay: %+v", relay.Counts())
+	}, longTTL)
+}
