@@ -15,10 +15,12 @@ func TestPrefetchManyThroughSmallCache(t *testing.T) {
 	t.Parallel()
 	b := &batchFake{fakeClient: newFake()}
 	c, _, _ := newTestCache(t, func(c *Cache) { c.Client = b; c.MaxCacheSize = 100 })
+	run := 0
 	time1 := func(n int) time.Duration {
+		run++
 		ids := make([]string, n)
 		for i := range ids {
-			ids[i] = fmt.Sprint("many-", n, "-", i)
+			ids[i] = fmt.Sprint("many-", run, "-", i)
 			b.put(ids[i], "AWSCURRENT", "v1", "value")
 		}
 		start := time.Now()
@@ -27,7 +29,12 @@ func TestPrefetchManyThroughSmallCache(t *testing.T) {
 		}
 		return time.Since(start)
 	}
-	small, large := time1(2000), time1(16000)
+	// The fastest of three runs of each size: a pause of the machine or
+	// the collector during one run says nothing about the cache.
+	fastest := func(n int) time.Duration {
+		return min(time1(n), time1(n), time1(n))
+	}
+	small, large := fastest(2000), fastest(16000)
 	t.Logf("Prefetch of 2,000 secrets: %v; of 16,000: %v", small, large)
 	if large > 8*4*small {
 		t.Errorf("Prefetch of 8 times the secrets took %.0f times as long: the work per eviction grows with the evictions", float64(large)/float64(small))
