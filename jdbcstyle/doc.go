@@ -103,8 +103,8 @@
 //     30s, 70s, 150s and so on while Connects keep coming: a lockout policy
 //     of five failures blocks the account after about a minute of Connects,
 //     not after five, one of ten after half an hour. A fallback version
-//     (AWSPENDING, AWSPREVIOUS) the database refused is not sent again
-//     until it changes: a stale AWSPENDING adds one refusal, not one per
+//     (AWSPENDING, AWSPREVIOUS) the database refused is not sent again for
+//     10 minutes: a stale AWSPENDING adds one refusal, not one per
 //     backoff. A login whose Connect gives up after its credentials left
 //     still waits, in the background, for the verdict, so that a refusal
 //     is learnt once rather than sent again by the next Connect; a

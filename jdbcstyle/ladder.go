@@ -32,6 +32,8 @@ type refusal struct {
 	err     error     // the driver's error of the last refusal (it holds no password)
 	denied  bool      // the account, not the credentials, was refused: no fallback
 	retryAt time.Time // when one login may try the version again
+	at      time.Time // the last refusal
+	unknown bool      // the last refusal was unknownCredentials
 	delay   time.Duration
 	probing bool // a login is trying it again
 }
@@ -151,18 +153,31 @@ func (l *ladder) isRefused(version string, now time.Time) bool {
 	return r != nil && now.Before(r.retryAt)
 }
 
-// wasRefused reports whether the database refused version and no login
-// with it got in since, whether or not its backoff passed. A fallback
-// version is immutable and a recovery tries it only while AWSCURRENT is
-// refused too: sending it again at every backoff would add its refusals
-// to the probes of AWSCURRENT, against the same account's lockout policy.
-func (l *ladder) wasRefused(version string) bool {
+// fallbackRefused reports whether a recovery should skip version as a
+// fallback (AWSPENDING, AWSPREVIOUS) because the database refused it. A
+// recovery tries a fallback only while AWSCURRENT is refused too, and
+// AWSCURRENT's probes already cost one refusal per backoff: sending a
+// stale fallback again at every backoff as well would double the pace at
+// which a lockout policy counts. So a refused fallback waits for
+// retryRefusedMax since its refusal, not its own backoff; enough, still,
+// for a rotation that stalled after setSecret gave the database a version
+// refused before to be let in without finishSecret. A refusal by something
+// that does not know the credentials yet (unknownCredentials) waits only
+// for its backoff, as for AWSCURRENT.
+func (l *ladder) fallbackRefused(version string, now time.Time) bool {
 	if !l.anyRefused.Load() {
 		return false
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.refused[version] != nil
+	r := l.refused[version]
+	if r == nil {
+		return false
+	}
+	if r.unknown {
+		return now.Before(r.retryAt)
+	}
+	return now.Before(r.at.Add(retryRefusedMax))
 }
 
 // refuse records that the database refused version, with err of kind f.
@@ -186,8 +201,8 @@ func (l *ladder) refuse(version string, f failure, err error, now time.Time) {
 		r.delay = min(2*r.delay, retryRefusedMax)
 	}
 	r.gen++
-	r.err, r.denied, r.probing = err, f == denied, false
-	r.retryAt = now.Add(r.delay)
+	r.err, r.denied, r.unknown, r.probing = err, f == denied, f == unknownCredentials, false
+	r.at, r.retryAt = now, now.Add(r.delay)
 }
 
 // maxRefused is how many refused versions the ladder remembers before it

@@ -57,9 +57,10 @@ import (
 //
 // Versions are never sent twice while refused: AWSCURRENT the database
 // refused is skipped until its version changes or its backoff passes (see
-// ladder.go), and a fallback candidate until its version changes, so a
-// stale AWSPENDING left by a failed rotation costs one refused login, not
-// one per Connect nor one per backoff. One Connect makes at most maxAttempts
+// ladder.go), and a fallback candidate until its version changes or 10
+// minutes pass (see fallbackRefused), so a stale AWSPENDING left by a
+// failed rotation costs one refused login, not one per Connect nor one per
+// backoff. One Connect makes at most maxAttempts
 // logins and waits for at most maxWaits recoveries.
 //
 // ctx carries the Connect's deadline, a.deadline.

@@ -204,8 +204,8 @@ func (c *Connector) candidate(ctx context.Context, cache *secretcache.Cache, sta
 	}
 	isCurrent := containsStage(v.Stages, stageCurrent)
 	cd := candidate{creds: l, moved: isCurrent && l.version != from || stage == stagePrevious && l.version == from}
-	if c.ladder.wasRefused(l.version) {
-		return cd, nil // refused already: a fallback is sent once (see wasRefused)
+	if c.ladder.fallbackRefused(l.version, time.Now()) {
+		return cd, nil // refused already (see fallbackRefused)
 	}
 	if l.addr != cur.addr {
 		return cd, nil // another server: a fallback never moves the Connector

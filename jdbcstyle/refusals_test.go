@@ -248,6 +248,32 @@ func TestRefusalPace(t *testing.T) {
 	}
 }
 
+// TestFallbackRefusalPace: a fallback version the database refused waits
+// retryRefusedMax (10 minutes) since its refusal before a recovery sends it
+// again, not its own backoff, which AWSCURRENT's probes already pay; one
+// refused by something that does not know it yet waits for its backoff.
+func TestFallbackRefusalPace(t *testing.T) {
+	t.Parallel()
+	var l ladder
+	start := time.Now()
+	if l.fallbackRefused("pending", start) {
+		t.Fatal("a version never refused is skipped")
+	}
+	l.refuse("pending", authFailure, errors.New("refused"), start)
+	for _, after := range []time.Duration{0, retryRefused, 9 * time.Minute} {
+		if !l.fallbackRefused("pending", start.Add(after)) {
+			t.Errorf("%v after its refusal, the fallback would be sent again", after)
+		}
+	}
+	if l.fallbackRefused("pending", start.Add(retryRefusedMax)) {
+		t.Errorf("%v after its refusal, the fallback is still skipped", retryRefusedMax)
+	}
+	l.refuse("proxy", unknownCredentials, errors.New("unknown"), start)
+	if !l.fallbackRefused("proxy", start) || l.fallbackRefused("proxy", start.Add(retryUnknown)) {
+		t.Errorf("a fallback refused as unknown credentials waits for its backoff, %v", retryUnknown)
+	}
+}
+
 // TestEmergencyFixUnderLoad is TestEmergencyFix under a pool of 50
 // goroutines that keep failing between the two changes: recoveries run and
 // wait for the refresh rate limit when the secret is fixed, yet the first
