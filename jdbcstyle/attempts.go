@@ -72,7 +72,7 @@ func (a *attempts) try(ctx context.Context, l creds, gen uint64, probe bool) (dr
 	lg := &login{deadline: a.deadline, password: l.password, gate: c.gate, ladder: c.ladder, version: l.version, gen: gen, probe: probe}
 	if a.loginCtx != nil {
 		ctx = a.loginCtx
-		if ctx.Done() != nil {
+		if _, ok := ctx.Deadline(); ok {
 			return a.tryDetached(ctx, l, lg)
 		}
 	}
@@ -80,64 +80,27 @@ func (a *attempts) try(ctx context.Context, l creds, gen uint64, probe bool) (dr
 	return a.record(ctx, l, lg, conn, err)
 }
 
-// loginResult is what a login returned.
-type loginResult struct {
-	conn driver.Conn
-	err  error
-}
-
-// tryDetached is try for a caller whose context can end. The login runs on
-// a goroutine of its own, on a context that the caller's ending does not
-// cancel once the credentials are on their way: a login cut off after the
-// server got its credentials still costs a refusal there, and one the
-// ladder never heard of would be sent again by the next Connect, which is
-// how short contexts in a rotation would add refused logins. If the caller
-// gives up before that, the login is stopped; after, the caller gets its
-// context's error at once and the login's verdict is recorded when it
-// comes (a connection it opened is closed), within the login's deadline.
+// tryDetached is try for a caller whose context has a deadline, the kind
+// that ends in the middle of logins by design (a request's). The login runs on
+// a context of its own, which the caller's ending cancels only until the
+// credentials are sent: a login cut off after the server got them still
+// costs a refusal there, and one the ladder never heard of would be sent
+// again by the next Connect, which is how short contexts in a rotation
+// would add refused logins. From then on the login goes on to its verdict,
+// within its deadline (a socket deadline for MySQL, a context deadline for
+// PostgreSQL), and the Connect returns with it.
 func (a *attempts) tryDetached(ctx context.Context, l creds, lg *login) (driver.Conn, failure, error) {
 	c := a.c
-	lctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), lg.deadline)
-	stop := context.AfterFunc(c.ctx, cancel) // Close stops it, as it stops the rest
-	done := make(chan loginResult, 1)
-	run := func() {
-		conn, err := c.drv.login(lctx, lg, l.conn)
-		stop()
-		cancel()
-		if lg.deliver(done, loginResult{conn, err}) {
-			return
+	lctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stopCaller := context.AfterFunc(ctx, func() {
+		if lg.cutOff() {
+			cancel(context.Cause(ctx)) // nothing sent: stop it now
 		}
-		// The caller is gone: record the verdict for the next Connects.
-		if conn, _, _ = c.verdict(lctx, l, lg, conn, err); conn != nil {
-			conn.Close()
-		}
-	}
-	if !c.spawn(run) {
-		stop()
-		cancel()
-		c.unprobe(lg, ErrClosed)
-		return nil, otherFailure, ErrClosed
-	}
-	select {
-	case r := <-done:
-		return a.record(ctx, l, lg, r.conn, r.err)
-	case <-ctx.Done():
-	}
-	if lg.cutOff() {
-		cancel() // nothing sent: stop it now
-		r := <-done
-		return a.record(ctx, l, lg, r.conn, r.err)
-	}
-	// The credentials are with the server: run leaves the verdict to be
-	// recorded, unless it came meanwhile.
-	select {
-	case r := <-done:
-		return a.record(ctx, l, lg, r.conn, r.err)
-	default:
-	}
-	a.tried[a.n] = attempt{l.stage, l.password}
-	a.n++
-	return nil, otherFailure, ctx.Err()
+	})
+	conn, err := c.drv.login(lctx, lg, l.conn)
+	stopCaller()
+	cancel(nil)
+	return a.record(ctx, l, lg, conn, err)
 }
 
 // record ends a login that returned conn and err, for the Connect or

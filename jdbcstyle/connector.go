@@ -129,10 +129,10 @@ func newConnector(caches cacheSource, engine Engine, cfg *Config, parent driver.
 // Connect opens a connection with the credentials of the secret's AWSCURRENT
 // version, recovering from a rotation as the package documentation
 // describes. It gives up after the DSN's loginTimeout or when ctx ends,
-// whichever comes first. A login whose credentials reached the server
-// before ctx ended is not cut off: it finishes in the background, within
-// loginTimeout, so that a refusal is recorded rather than repeated by the
-// next Connect, and a connection it opens is closed. A failure is a
+// whichever comes first, with one exception: when a ctx with a deadline
+// ends after a login sent the credentials, the login is not cut off, and
+// Connect returns with its verdict (within loginTimeout), so that a refusal
+// is recorded rather than repeated by the next Connect. A failure is a
 // *ConnectError, through which the driver's own error stays reachable
 // with errors.As.
 func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {

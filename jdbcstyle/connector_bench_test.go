@@ -143,8 +143,10 @@ func benchConnectParallel(b *testing.B, c driver.Connector) {
 // alternately, op by op, in the same loop, and reports both and their
 // ratio: a database server's timing drifts over thousands of connections,
 // which favours whichever side a sequential benchmark runs first. "one" is
-// a single goroutine, "parallel" GOMAXPROCS goroutines, "burst" 30 Connects
-// started together.
+// a single goroutine, "one-on-pool-context" the same on a context that can
+// end (as database/sql's pool uses), "one-on-request-context" on one with a
+// deadline, "parallel" GOMAXPROCS goroutines,
+// "burst" 30 Connects started together.
 //
 //	go test -run '^$' -bench ConnectAB -count 6 ./jdbcstyle/
 func BenchmarkConnectAB(b *testing.B) {
@@ -153,6 +155,20 @@ func BenchmarkConnectAB(b *testing.B) {
 			plain, cached := benchConnectors(b, engine)
 			b.Run("one", func(b *testing.B) {
 				abLoop(b, func(c driver.Connector) { benchOne(b, c) }, plain, cached)
+			})
+			b.Run("one-on-pool-context", func(b *testing.B) {
+				// database/sql opens pooled connections on a context
+				// that ends when the DB is closed.
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				abLoop(b, func(c driver.Connector) { benchOneOn(ctx, b, c) }, plain, cached)
+			})
+			b.Run("one-on-request-context", func(b *testing.B) {
+				// A request's context, with a deadline, under which
+				// database/sql opens a connection when its pool has none.
+				ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+				defer cancel()
+				abLoop(b, func(c driver.Connector) { benchOneOn(ctx, b, c) }, plain, cached)
 			})
 			b.Run("parallel", func(b *testing.B) {
 				abLoop(b, func(c driver.Connector) { benchN(b, c, runtime.GOMAXPROCS(0)) }, plain, cached)
@@ -194,7 +210,11 @@ func abLoop(b *testing.B, op func(driver.Connector), plain, cached driver.Connec
 }
 
 func benchOne(b *testing.B, c driver.Connector) {
-	conn, err := c.Connect(context.Background())
+	benchOneOn(context.Background(), b, c)
+}
+
+func benchOneOn(ctx context.Context, b *testing.B, c driver.Connector) {
+	conn, err := c.Connect(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -105,11 +105,11 @@
 //     not after five, one of ten after half an hour. A fallback version
 //     (AWSPENDING, AWSPREVIOUS) the database refused is not sent again for
 //     10 minutes: a stale AWSPENDING adds one refusal, not one per
-//     backoff. A login whose Connect gives up after its credentials left
-//     still waits, in the background, for the verdict, so that a refusal
-//     is learnt once rather than sent again by the next Connect; a
-//     connection it opens is closed. A Connect that has nothing left to
-//     try fails without a login (ConnectError.Withheld).
+//     backoff. A login whose Connect's deadline passes after the
+//     credentials left still waits for the verdict, so that a refusal is
+//     learnt once rather than sent again by the next Connect. A Connect
+//     that has nothing left to try fails without a login
+//     (ConnectError.Withheld).
 //   - Concurrent Connects share one recovery per refused version, which runs
 //     on the Connector's own context: a caller that gives up does not cut
 //     it short for the others. A recovery answers only the Connects whose

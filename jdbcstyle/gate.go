@@ -52,12 +52,11 @@ type login struct {
 	gen     uint64
 	probe   bool // a refused version tried again (see attempts.try)
 
-	// mu guards sent, cut and orphan, which the goroutine of a detached
-	// login (see attempts.tryDetached) shares with its Connect's.
-	mu     sync.Mutex
-	sent   bool // the credentials are on their way to the server
-	cut    bool // the Connect gave up before they were: do not send them
-	orphan bool // the Connect gave up after: the login records its own verdict
+	// mu guards sent and cut, which the Connect's context shares with the
+	// login for a caller whose context can end (see attempts.tryDetached).
+	mu   sync.Mutex
+	sent bool // the credentials are on their way to the server
+	cut  bool // the Connect gave up before they were: do not send them
 
 	held      bool           // a slot of gate is held
 	abandoned bool           // send found the credentials stale
@@ -112,29 +111,15 @@ func (l *login) send(ctx context.Context) error {
 var errGaveUp = errors.New("jdbcstyle: login stopped: the Connect's context ended")
 
 // cutOff stops the login for a Connect that gave up, unless its
-// credentials were sent already, in which case the login is left to record
-// its own verdict (see deliver). It reports whether the login was stopped.
+// credentials were sent already: then the login goes on to its verdict. It
+// reports whether the login was stopped.
 func (l *login) cutOff() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.sent {
-		l.orphan = true
 		return false
 	}
 	l.cut = true
-	return true
-}
-
-// deliver hands r to the Connect waiting on done, unless the Connect gave
-// up after the credentials were sent: then it reports false, and the
-// login's goroutine records the verdict itself.
-func (l *login) deliver(done chan<- loginResult, r loginResult) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.orphan {
-		return false
-	}
-	done <- r // buffered: never blocks
 	return true
 }
 

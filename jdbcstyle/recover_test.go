@@ -366,10 +366,11 @@ func TestProbeAfterNetworkFailure(t *testing.T) {
 	}
 }
 
-// TestProbeOutlivesItsConnect: a Connect whose context ends after its
-// probe of a refused version sent the credentials leaves the probe to
-// finish for its verdict. Until then the version is being probed: another
-// Connect does not send the same credentials again.
+// TestProbeOutlivesItsConnect: a Connect whose deadline passes after its
+// probe of a refused version sent the credentials does not cut the probe
+// off: it waits for the verdict, which is recorded. Meanwhile the version
+// is being probed, and another Connect does not send the same credentials
+// again.
 func TestProbeOutlivesItsConnect(t *testing.T) {
 	t.Parallel()
 	e := newFakeEnv(t, fakeSecret("app", "p0"))
@@ -385,14 +386,15 @@ func TestProbeOutlivesItsConnect(t *testing.T) {
 	db.hold, db.sent = make(chan struct{}), make(chan struct{}, 8)
 	sends := db.sends.Load()
 
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	probed := make(chan error, 1)
 	go func() {
-		<-db.sent
-		cancel()
+		_, err := c.Connect(ctx)
+		probed <- err
 	}()
-	if _, err := c.Connect(ctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("probe whose Connect gave up: got %v, want context.Canceled", err)
-	}
+	<-db.sent
+	<-ctx.Done() // the probe's Connect is past its deadline, its login held
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	_, err := c.Connect(ctx2)
 	cancel2()
@@ -400,7 +402,14 @@ func TestProbeOutlivesItsConnect(t *testing.T) {
 		t.Error("a Connect while the probe runs: got a connection, want an error")
 	}
 	close(db.hold)
+	err = <-probed
+	if !errors.As(err, new(*fakeAuthError)) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the probe's Connect: got %v, want the refusal and its deadline", err)
+	}
 	if got := db.sends.Load() - sends; got != 1 {
 		t.Errorf("%d logins sent the refused credentials, want 1: the probe", got)
+	}
+	if !c.ladder.isRefused(v0, time.Now()) {
+		t.Error("the probe's refusal was not recorded")
 	}
 }
