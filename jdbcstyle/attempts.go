@@ -105,9 +105,13 @@ func (a *attempts) tryDetached(ctx context.Context, l creds, lg *login) (driver.
 
 // record ends a login that returned conn and err, for the Connect or
 // recovery that made it: the verdict goes to the ladder (see verdict) and
-// the login to the attempts.
+// the login to the attempts. A probe that got no verdict is given up (see
+// unprobe).
 func (a *attempts) record(ctx context.Context, l creds, lg *login, conn driver.Conn, err error) (driver.Conn, failure, error) {
 	conn, f, err := a.c.verdict(ctx, l, lg, conn, err)
+	if !f.refused() {
+		a.c.unprobe(lg, err)
+	}
 	if f == abandoned {
 		return nil, f, err
 	}
@@ -122,32 +126,22 @@ func (a *attempts) record(ctx context.Context, l creds, lg *login, conn driver.C
 	return nil, f, err
 }
 
-// verdict records what the database answered a login with l: acceptance
-// or refusal in the ladder, then the gate's slot is released, and the
-// statistics. A login abandoned at the gate returns abandoned and no
-// connection. A probe that got no verdict is given up (see unprobe).
-func (c *Connector) verdict(ctx context.Context, l creds, lg *login, conn driver.Conn, err error) (driver.Conn, failure, error) {
-	conn, f, err := c.judge(ctx, l, lg, conn, err)
-	if !f.refused() {
-		c.unprobe(lg, err)
-	}
-	return conn, f, err
-}
-
 // unprobe gives up the probe lg made, if it was one and failed with err
 // for another reason than a refusal (abandoned at the gate, a network
-// failure, the deadline): another Connect may make it. A probe whose
-// Connect gave up after the credentials were sent is not given up until
-// its verdict comes, which is recorded then (see tryDetached): the
-// version is being probed meanwhile, and no other Connect sends it.
+// failure, the deadline before the credentials were sent): another Connect
+// may make it. A probe whose Connect's deadline passed after the
+// credentials were sent waits for its verdict (see tryDetached).
 func (c *Connector) unprobe(lg *login, err error) {
 	if lg.probe && err != nil {
 		c.ladder.abandonProbe(lg.version)
 	}
 }
 
-// judge is verdict, but for the probe.
-func (c *Connector) judge(ctx context.Context, l creds, lg *login, conn driver.Conn, err error) (driver.Conn, failure, error) {
+// verdict records what the database answered a login with l: acceptance
+// or refusal in the ladder, then the gate's slot is released, and the
+// statistics. A login abandoned at the gate returns abandoned and no
+// connection.
+func (c *Connector) verdict(ctx context.Context, l creds, lg *login, conn driver.Conn, err error) (driver.Conn, failure, error) {
 	defer lg.release()
 	lg.password = ""
 	if lg.gated != nil {

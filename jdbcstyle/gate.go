@@ -52,8 +52,8 @@ type login struct {
 	gen     uint64
 	probe   bool // a refused version tried again (see attempts.try)
 
-	// mu guards sent and cut, which the Connect's context shares with the
-	// login for a caller whose context can end (see attempts.tryDetached).
+	// mu guards sent and cut, which the login shares with the function
+	// that the caller's context runs when it ends (see attempts.tryDetached).
 	mu   sync.Mutex
 	sent bool // the credentials are on their way to the server
 	cut  bool // the Connect gave up before they were: do not send them

@@ -60,8 +60,8 @@ import (
 // ladder.go), and a fallback candidate until its version changes or 10
 // minutes pass (see fallbackRefused), so a stale AWSPENDING left by a
 // failed rotation costs one refused login, not one per Connect nor one per
-// backoff. One Connect makes at most maxAttempts
-// logins and waits for at most maxWaits recoveries.
+// backoff. One Connect makes at most maxAttempts logins and waits for at
+// most maxWaits recoveries.
 //
 // ctx carries the Connect's deadline, a.deadline.
 func (c *Connector) connect(ctx context.Context, cache *secretcache.Cache, a *attempts) (driver.Conn, error) {
