@@ -289,3 +289,18 @@ func (c *Cache) refreshNowErr(id string) error {
 	_, err := c.Refresh(context.Background(), id, "")
 	return err
 }
+
+// LoopUntil runs f over and over on n goroutines, numbered 0 to n-1 and
+// counted by wg, until ctx ends. It is exported for the external test
+// package too.
+func LoopUntil(ctx context.Context, wg *sync.WaitGroup, n int, f func(g int)) {
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				f(g)
+			}
+		}()
+	}
+}

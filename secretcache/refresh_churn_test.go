@@ -74,15 +74,7 @@ func TestRefreshChurn(t *testing.T) {
 	defer cancel()
 
 	var wg sync.WaitGroup
-	run := func(f func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				f()
-			}
-		}()
-	}
+	run := func(f func()) { LoopUntil(ctx, &wg, 1, func(int) { f() }) }
 	run(func() { cc.version.Add(1); time.Sleep(50 * time.Microsecond) })
 	// floor[i] is the newest version of ids[i] that a Refresh, completed,
 	// saw current when it was called: no read of that secret that starts

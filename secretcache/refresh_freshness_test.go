@@ -262,17 +262,7 @@ func churnFreshness(t *testing.T, syncRefresh bool, hook CacheHook) {
 
 	var wg sync.WaitGroup
 	var refreshes, reads atomic.Int64
-	run := func(n int, f func()) {
-		for range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() == nil {
-					f()
-				}
-			}()
-		}
-	}
+	run := func(n int, f func()) { LoopUntil(ctx, &wg, n, func(int) { f() }) }
 	run(1, func() { cc.version.Add(1); time.Sleep(20 * time.Microsecond) })
 	run(3, func() {
 		k := pick()

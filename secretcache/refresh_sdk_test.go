@@ -162,17 +162,7 @@ func TestEmulatorChurn(t *testing.T) {
 	floor := map[string]int64{}
 	var wg sync.WaitGroup
 	var refreshes, reads atomic.Int64
-	run := func(n int, f func()) {
-		for range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() == nil {
-					f()
-				}
-			}()
-		}
-	}
+	run := func(n int, f func()) { secretcache.LoopUntil(ctx, &wg, n, func(int) { f() }) }
 	// version is raised once every secret holds it, so that a version read
 	// from it is never newer than what the service holds.
 	run(1, func() {
@@ -319,17 +309,11 @@ func lateAnswers(t *testing.T, syncRefresh bool) {
 	var wg sync.WaitGroup
 	var slowest atomic.Int64
 	run := func(n int, f func(g int)) {
-		for g := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() == nil {
-					t0 := time.Now()
-					f(g)
-					raise(&slowest, int64(time.Since(t0)))
-				}
-			}()
-		}
+		secretcache.LoopUntil(ctx, &wg, n, func(g int) {
+			t0 := time.Now()
+			f(g)
+			raise(&slowest, int64(time.Since(t0)))
+		})
 	}
 	run(1, func(int) { // the rotator
 		for _, id := range ids {
