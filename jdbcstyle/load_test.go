@@ -297,12 +297,7 @@ func TestRefusalOutlivesItsConnect(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := testContext(t)
-		relay := e.viaRelay(t)
-		_, c, _ := e.userConnector(t, "outlive", "")
-		warmUp(ctx, t, c)
-		r := e.startRotation(t, false)
-		r.setSecret(t)
-		relay.Reset()
+		c, relay := inRotationWindow(ctx, t, e, "outlive")
 		relay.SetVerdictDelay(300 * time.Millisecond)
 
 		for i := range 6 {
@@ -326,8 +321,8 @@ func TestRefusalOutlivesItsConnect(t *testing.T) {
 
 // TestShortContextsLeaveNothingOpen makes many Connects with contexts of
 // 1 to 40ms against a server whose verdicts take 20ms, in and out of a
-// rotation's window: logins whose Connect gave up after sending the
-// credentials finish in the background. Once the Connector is closed, no
+// rotation's window: logins whose Connect's deadline passed after they
+// sent the credentials wait for the verdict. Once the Connector is closed, no
 // session of the user is left open at the server, the login gate is free,
 // and every Connect returned by its context's end plus the login timeout.
 func TestShortContextsLeaveNothingOpen(t *testing.T) {

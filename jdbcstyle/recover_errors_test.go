@@ -214,12 +214,7 @@ func TestSecretsManagerFaultsDuringRecovery(t *testing.T) {
 			t.Parallel()
 			forEachEngine(t, func(t *testing.T, e *env) {
 				ctx := testContext(t)
-				relay := e.viaRelay(t)
-				_, c, _ := e.userConnector(t, "smfault", "")
-				warmUp(ctx, t, c)
-				r := e.startRotation(t, false)
-				r.setSecret(t)
-				relay.Reset()
+				c, relay := inRotationWindow(ctx, t, e, "smfault")
 				e.sm.InjectFault("GetSecretValue", tt.fault)
 
 				failed, err := burst(ctx, c, 30)

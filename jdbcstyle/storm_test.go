@@ -48,6 +48,21 @@ func burst(ctx context.Context, c *Connector, n int) (failed int, first error) {
 	return failed, first
 }
 
+// inRotationWindow gives a Connector on a new user of e, prefixed prefix,
+// whose password is cached and proven, then plays a single-user rotation up
+// to setSecret: the database now refuses the cached AWSCURRENT and lets
+// AWSPENDING in. The returned relay, in front of the database, counts from
+// there.
+func inRotationWindow(ctx context.Context, t *testing.T, e *env, prefix string) (*Connector, *loginrelay.Relay) {
+	t.Helper()
+	relay := e.viaRelay(t)
+	_, c, _ := e.userConnector(t, prefix, "")
+	warmUp(ctx, t, c)
+	e.startRotation(t, false).setSecret(t)
+	relay.Reset()
+	return c, relay
+}
+
 // warmUp fails t unless a Connect through c succeeds, which caches the
 // current password and proves it: the state a service is in when a
 // rotation begins.
@@ -65,12 +80,7 @@ func TestBurstInRotationWindow(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := testContext(t)
-		relay := e.viaRelay(t)
-		_, c, _ := e.userConnector(t, "burst", "")
-		warmUp(ctx, t, c)
-		r := e.startRotation(t, false)
-		r.setSecret(t)
-		relay.Reset()
+		c, relay := inRotationWindow(ctx, t, e, "burst")
 
 		if failed, err := burst(ctx, c, 30); failed > 0 {
 			t.Fatalf("%d of 30 Connects failed; the first: %v", failed, err)
