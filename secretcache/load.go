@@ -71,7 +71,7 @@ func (s *slot) join(wait bool) (cl *call, start bool, err error) {
 
 func (s *slot) joinLocked(wait bool) (cl *call, start bool, err error) {
 	if cl = s.flight; cl == nil {
-		if s.evicted {
+		if s.evicted.Load() {
 			return nil, false, errEvicted
 		}
 		s.flight = newCall(wait)
@@ -112,7 +112,7 @@ func (s *slot) beginForced(cl *call) (use *call, start bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case s.evicted:
+	case s.evicted.Load():
 		return nil, false, errEvicted
 	case s.flight == nil:
 		s.flight = cl
@@ -231,7 +231,7 @@ func (c *Cache) fetchInto(s *slot, cl *call, start time.Time) {
 // the one queued after it, is nil), so that the evicted slots the index
 // remembers are those with a fetch under way.
 func (c *Cache) landed(s *slot, next *call) {
-	if next == nil && s.isEvicted() {
+	if next == nil && s.evicted.Load() {
 		c.ix.forget(s)
 	}
 }

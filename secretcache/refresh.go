@@ -57,7 +57,7 @@ func (c *Cache) serveStale(ctx context.Context, s *slot, v *value, now time.Time
 func (s *slot) joinRefresh(c *Cache, wait bool) (cl *call, start, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.flight == nil && (s.evicted || s.retryPending(c)) {
+	if s.flight == nil && (s.evicted.Load() || s.retryPending(c)) {
 		return nil, false, false
 	}
 	cl, start, _ = s.joinLocked(wait) // s has a fetch in flight, or is not evicted

@@ -66,7 +66,10 @@ type slot struct {
 	flight  *call    // the fetch in flight, which misses and background refreshes join
 	queued  *call    // a forced fetch waiting for flight to land
 	fail    *failure // failures since the last success; nil while there are none
-	evicted bool     // removed from the index: store nothing, start no background work
+	// evicted: removed from the index; store nothing, start no background
+	// work. Set with mu held, so that it is stable under mu; atomic so that
+	// a fetch that landed can ask without taking mu (see Cache.landed).
+	evicted atomic.Bool
 }
 
 // failure records the failures of a slot since its last success. It lives
@@ -126,7 +129,7 @@ func (s *slot) settle(c *Cache, seq uint64, v *value, err error, start time.Time
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next = s.land(cl)
-	if s.evicted {
+	if s.evicted.Load() {
 		// s left the index, maybe replaced already by a slot that fetched
 		// something newer: storing here could hand a reader still holding
 		// s an answer older than one it read from the replacement.
@@ -207,18 +210,11 @@ func (s *slot) retryPending(c *Cache) bool {
 func (s *slot) evict() (pending *slot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.evicted = true
+	s.evicted.Store(true)
 	if s.flight != nil {
 		return s
 	}
 	return s.prev.Load()
-}
-
-// isEvicted reports whether s left the index.
-func (s *slot) isEvicted() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.evicted
 }
 
 // busy reports whether a fetch of s is registered.
