@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
 	"github.com/go-sql-driver/mysql"
 	"github.com/secretcache/secretcache-go/internal/loginrelay"
 	"github.com/secretcache/secretcache-go/internal/testdb"
@@ -261,4 +264,37 @@ func TestBurstAcrossConnectors(t *testing.T) {
 			t.Errorf("after another Connector closed, the database refused %d logins, want none", got.Total())
 		}
 	})
+}
+
+// TestBurstAfterDeletion: the secret is scheduled for deletion (the default
+// recovery window) and the database no longer takes the cached password,
+// when 30 Connects arrive together. The Connector learns that the secret
+// is gone instead of serving what it cached: every Connect fails with the
+// service's answer reachable (beside the refusal, for those that logged
+// in), and the database sees at most loginConcurrency (2) refused logins.
+func TestBurstAfterDeletion(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := testContext(t)
+		relay := e.viaRelay(t)
+		user, c, _ := e.userConnector(t, "deleted", "")
+		warmUp(ctx, t, c)
+		e.db.SetPassword(t, user, randomPassword(t))
+		if _, err := e.sm.Client().DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String(e.id)}); err != nil {
+			t.Fatalf("DeleteSecret: %v", err)
+		}
+		relay.Reset()
+
+		failed, err := burst(ctx, c, 30)
+		if failed != 30 {
+			t.Fatalf("%d of 30 Connects failed, want all", failed)
+		}
+		var apiErr smithy.APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidRequestException" {
+			t.Errorf("got %v, want the service's answer for a secret marked for deletion reachable", err)
+		}
+		if got := relay.Counts(); got.Total() > 2 || got.Accepted != 0 {
+			t.Errorf("the database saw %+v, want at most 2 refused logins and none accepted", got)
+		}
+	}, longTTL)
 }
